@@ -1,0 +1,151 @@
+"""Collections of generated items: item *i* is a pure function of (seed, operation, key, i).
+
+A `World` holds the compiled recipes of every operation and the caches. Nothing in it depends on
+the order of requests, so any number of processes or replicas with the same seed serve the same
+data; the caches only save work.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import lru_cache
+from typing import Any, Iterable
+
+from .fake import Ctx, SchemaCompiler, rng_for
+from .spec import Operation, Spec
+
+DEFAULT_NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class SizeRule:
+    """How many items a collection has: `empty` of them are empty, the rest in [low, high]."""
+
+    low: int = 0
+    high: int = 300
+    empty: float = 0.0
+
+    @classmethod
+    def from_spec(cls, raw: Any) -> "SizeRule":
+        if isinstance(raw, int):
+            return cls(raw, raw, 0.0)
+        if isinstance(raw, list):
+            return cls(int(raw[0]), int(raw[1]), 0.0)
+        raw = raw or {}
+        return cls(int(raw.get("min", 0)), int(raw.get("max", 300)), float(raw.get("empty", 0.0)))
+
+    def size_for(self, *parts: Any) -> int:
+        r = rng_for(*parts, "size")
+        if r.random() < self.empty:
+            return 0
+        return r.randint(self.low, self.high)
+
+
+class Recipe:
+    """How one operation's collections are made: item generator, key parameters, size rule."""
+
+    def __init__(self, op: Operation, compiler: SchemaCompiler):
+        cfg = op.mock["collection"]
+        self.op = op
+        self.id = f"{op.spec.name}:{op.operation_id}"
+        self.item_schema = op.spec.schema(cfg["item"])
+        self.generate = compiler.compile(self.item_schema)
+        self.key_params: list[str] = list(cfg.get("key", []))
+        self.size_rule = SizeRule.from_spec(cfg.get("size"))
+        # Fields whose values grow with the index: sorting or range-filtering on them is free.
+        ordered = cfg.get("ordered_by") or []
+        self.ordered_by: tuple[str, ...] = tuple([ordered] if isinstance(ordered, str) else ordered)
+
+
+class World:
+    """All collections of a set of specs, for one seed and one notion of "now"."""
+
+    def __init__(self, specs: list[Spec], seed: int = 0, now: datetime = DEFAULT_NOW,
+                 size: int | None = None, cache_items: int = 400_000):
+        self.seed = seed
+        self.now_ms = int(now.timestamp() * 1000)
+        self.size_override = size
+        self.recipes: dict[str, Recipe] = {}
+        self.by_operation_id: dict[str, Recipe] = {}
+        self.compilers: dict[str, SchemaCompiler] = {}
+        for spec in specs:
+            compiler = self.compilers[spec.name] = SchemaCompiler(spec.entities)
+            for op in spec.operations:
+                if "collection" in op.mock:
+                    recipe = Recipe(op, compiler)
+                    self.recipes[recipe.id] = recipe
+                    self.by_operation_id.setdefault(op.operation_id, recipe)
+        self._materialized: OrderedDict[tuple, list[dict]] = OrderedDict()
+        self._materialized_items = 0
+        self.cache_items = cache_items
+
+    def recipe_for(self, op: Operation) -> Recipe:
+        return self.recipes[f"{op.spec.name}:{op.operation_id}"]
+
+    def collection(self, operation_id: str, params: dict | None = None, size: int | None = None) -> "Collection":
+        """The collection of an operation (by operationId) for these path parameters."""
+        recipe = self.by_operation_id[operation_id]
+        return self.collection_for(recipe, params or {}, size)
+
+    def collection_for(self, recipe: Recipe, params: dict, size: int | None = None) -> "Collection":
+        key = tuple(str(params.get(name, "")) for name in recipe.key_params)
+        if size is None:
+            size = self.size_override
+        if size is None:
+            size = recipe.size_rule.size_for(self.seed, recipe.id, *key)
+        return Collection(self, recipe, key, {n: params[n] for n in recipe.key_params if n in params}, size)
+
+    def entity(self, spec_name: str, entity: str, key: Any) -> dict:
+        """A shared record (a customer, a currency): a pure function of (seed, entity, key)."""
+        return self.compilers[spec_name]._entity_cached(entity, key, self.seed, self.now_ms, self)
+
+    # -- caches -----------------------------------------------------------------------------
+    @lru_cache(maxsize=50_000)
+    def item(self, recipe_id: str, key: tuple, params_items: tuple, size: int, index: int) -> dict:
+        recipe = self.recipes[recipe_id]
+        ctx = Ctx(rng=rng_for(self.seed, recipe_id, *key, size, index), index=index, size=size,
+                  params=dict(params_items), now_ms=self.now_ms, seed=self.seed, world=self)
+        return recipe.generate(ctx)
+
+    def materialize(self, collection: "Collection") -> list[dict]:
+        """Every item of a collection, kept in a bounded LRU (bounded by total items held)."""
+        cache_key = (collection.recipe.id, collection.key, collection.size)
+        cached = self._materialized.get(cache_key)
+        if cached is not None:
+            self._materialized.move_to_end(cache_key)
+            return cached
+        items = [collection.item(i) for i in range(collection.size)]
+        if collection.size <= self.cache_items:
+            self._materialized[cache_key] = items
+            self._materialized_items += len(items)
+            while self._materialized_items > self.cache_items and len(self._materialized) > 1:
+                _, dropped = self._materialized.popitem(last=False)
+                self._materialized_items -= len(dropped)
+        return items
+
+
+@dataclass(frozen=True)
+class Collection:
+    world: World
+    recipe: Recipe
+    key: tuple
+    params: dict
+    size: int
+
+    def __len__(self) -> int:
+        return self.size
+
+    def item(self, index: int) -> dict:
+        return self.world.item(self.recipe.id, self.key, tuple(sorted(self.params.items())), self.size, index)
+
+    def items(self) -> list[dict]:
+        return self.world.materialize(self)
+
+    def sum(self, field: str) -> float:
+        """Helper for cross-collection invariants in `x-faker` expressions."""
+        return sum(item.get(field) or 0 for item in self.items())
+
+    def slice(self, indices: Iterable[int]) -> list[dict]:
+        return [self.item(i) for i in indices]

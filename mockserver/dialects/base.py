@@ -1,0 +1,99 @@
+"""What every dialect shares: reading the generic `x-mock` blocks into a `Query`, building links.
+
+A dialect subclass adds only what is its vendor's own: a filter language, a fieldset syntax, the
+response envelope and the error envelope. It also tells `contracts` where a response keeps its
+items and total, so the checks read responses the same way the mock writes them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, ClassVar
+from urllib.parse import urlencode
+
+from ..errors import RequestError
+from ..params import filter_conditions, paging_window, sort_keys
+from ..query import Page, Query
+from ..spec import Operation
+
+
+@dataclass
+class RequestInfo:
+    """The parts of the request that links are built from."""
+
+    base_url: str  # scheme://host[:port]
+    path: str
+    query_items: list[tuple[str, str]]
+    entity: Callable[[str, str, Any], dict] | None = None  # (spec, entity, id) -> shared record
+
+    def link(self, **updates: Any) -> str:
+        """This request's URL with some query parameters replaced (None removes one)."""
+        items = [(k, v) for k, v in self.query_items if k not in updates]
+        items += [(k, str(v)) for k, v in updates.items() if v is not None]
+        query = urlencode(items, safe="[],:()")
+        return f"{self.base_url}{self.path}" + (f"?{query}" if query else "")
+
+
+@dataclass
+class Rendered:
+    body: Any
+    media_type: str = "application/json"
+    status: int = 200
+
+
+class Dialect:
+    name: ClassVar[str] = ""
+    validation_status: ClassVar[int] = 400
+
+    def __init__(self, op: Operation):
+        self.op = op
+        self.cfg = op.mock
+        self.paging_cfg: dict = self.cfg.get("paging", {})
+        self.sort_cfg: dict = self.cfg.get("sort", {})
+        self.filter_cfg: dict = self.cfg.get("filters", {})
+
+    # ----------------------------------------------------------------------- request side
+    def query(self, values: dict, now_ms: int) -> Query:
+        offset, limit, mode = paging_window(self.op, self.paging_cfg, values)
+        keys, requested = sort_keys(self.sort_cfg, values)
+        conditions = filter_conditions(self.filter_cfg, values, now_ms) + self.conditions(values)
+        return Query(offset=offset, limit=limit, conditions=tuple(conditions), sort=keys,
+                     fields=self.fieldset(values), extra={"mode": mode, "sort": requested, "values": values})
+
+    def conditions(self, values: dict) -> list:
+        """Conditions from the vendor's own filter language (none by default)."""
+        return []
+
+    def fieldset(self, values: dict) -> Any:
+        return None
+
+    # ---------------------------------------------------------------------- response side
+    def render(self, page: Page, query: Query, request: RequestInfo) -> Rendered:
+        raise NotImplementedError
+
+    def error_body(self, error: RequestError) -> Any:
+        raise NotImplementedError
+
+    # ---------------------------------------------------------------------- contract side
+    def items_of(self, body: Any) -> list:
+        return body["data"]
+
+    def total_of(self, body: Any) -> int:
+        raise NotImplementedError
+
+    def page_params(self, offset: int, limit: int) -> dict:
+        """Query parameters that ask for this window (offset-style when the vendor has it)."""
+        p = self.paging_cfg
+        if p.get("offset"):
+            return {p["offset"]: offset, p["limit"]: limit}
+        return {p["page"]: offset // limit + 1, p["limit"]: limit}
+
+    @property
+    def limit_bounds(self) -> tuple[int, int]:
+        """(default, maximum) page size, from the limit parameter's schema."""
+        schema = self.op.query_params[self.paging_cfg["limit"]].schema
+        return int(schema.get("default", 10)), int(schema.get("maximum", 100))
+
+
+def pages_for(total: int, limit: int) -> int:
+    return -(-total // limit) if limit > 0 else 0

@@ -1,0 +1,106 @@
+"""Elastic Path: `page[offset]`/`page[limit]`, `links` + `meta.page`/`meta.results`, and its
+`filter=op(field,value):op(field,value)` language; errors as `{"errors": [{status, title, detail}]}`.
+
+`x-mock.filter` names the filterable attributes:
+    filter: {param: filter, fields: {code: {path: code, ops: [eq]}, used_on: {path: used_on, ops: [gt, lt], time: ms}}}
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..errors import RequestError, bad_request
+from ..query import Condition, Page, Query
+from .base import Dialect, Rendered, RequestInfo, pages_for
+
+_TERM = re.compile(r"^(?P<op>[a-z_]+)\((?P<field>[A-Za-z0-9_.\-]+),(?P<value>.*)\)$", re.DOTALL)
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def split_terms(expression: str) -> list[str]:
+    """Split `a(..):b(..)` at the colons outside parentheses (values may hold times with colons)."""
+    terms, depth, start = [], 0, 0
+    for i, ch in enumerate(expression):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == ":" and depth == 0:
+            terms.append(expression[start:i])
+            start = i + 1
+    terms.append(expression[start:])
+    return terms
+
+
+def pad_time(value: str, style: str = "ms") -> str:
+    """A date or UTC date-time as the items print it, by string padding (no calendar check, so a
+    pattern-valid `2023-02-30` compares sensibly instead of failing)."""
+    if _DATE_ONLY.match(value):
+        value += "T00:00:00Z"
+    body = value.rstrip("Zz")
+    if len(body) == 16:  # YYYY-MM-DDTHH:MM
+        body += ":00"
+    whole, _, frac = body.partition(".")
+    whole = whole[:10] + "T" + whole[11:]
+    if style == "ms":
+        return f"{whole}.{(frac + '000')[:3]}Z"
+    if style == "us":
+        return f"{whole}.{(frac + '000000')[:6]}Z"
+    return f"{whole}Z"
+
+
+class ElasticPathDialect(Dialect):
+    name = "elasticpath"
+
+    def conditions(self, values: dict) -> list[Condition]:
+        cfg = self.cfg.get("filter")
+        if not cfg:
+            return []
+        param = cfg.get("param", "filter")
+        expression = values.get(param)
+        if not expression:
+            return []
+        out = []
+        for term in split_terms(expression):
+            m = _TERM.match(term)
+            if not m:
+                raise bad_request(f"'{param}': cannot read {term!r}; expected op(attribute,value), e.g. eq(code,10OFF)", param)
+            op, field, value = m.group("op"), m.group("field"), m.group("value")
+            rule = cfg["fields"].get(field)
+            if rule is None:
+                raise bad_request(f"'{param}': cannot filter on {field!r}; filterable: {', '.join(cfg['fields'])}", param)
+            if op not in rule["ops"]:
+                raise bad_request(f"'{param}': {field!r} supports {', '.join(rule['ops'])}, not {op!r}", param)
+            if "time" in rule:
+                value = pad_time(value, rule["time"])
+            out.append(Condition(rule.get("path", field), op, value))
+        return out
+
+    def render(self, page: Page, query: Query, request: RequestInfo) -> Rendered:
+        p = self.paging_cfg
+        total, offset, limit = page.total, page.offset, page.limit
+        pages = pages_for(total, limit)
+        at = lambda o: request.link(**{p["offset"]: o, p["limit"]: limit})
+        links = {
+            "current": at(offset),
+            "first": at(0),
+            "last": at((pages - 1) * limit) if pages > 1 else None,
+            "next": at(offset + limit) if offset + limit < total else None,
+            "prev": at(max(0, offset - limit)) if offset > 0 else None,
+        }
+        meta = {"page": {"current": offset // limit + 1, "limit": limit, "offset": offset, "total": pages},
+                "results": {"total": total}}
+        return Rendered({"data": page.items, "links": links, "meta": meta})
+
+    def error_body(self, error: RequestError) -> Any:
+        if not error.problems:
+            return {"errors": [{"status": error.status, "title": error.title}]}
+        return {"errors": [
+            {"status": error.status, "title": error.title, "detail": p.message,
+             **({"source": p.parameter} if p.parameter else {})}
+            for p in error.problems
+        ]}
+
+    def total_of(self, body: Any) -> int:
+        return body["meta"]["results"]["total"]

@@ -1,0 +1,422 @@
+"""Turn a JSON schema with `x-faker` hints into a fast, deterministic value generator.
+
+A schema is compiled once into a tree of small closures; generating a value then costs a handful of
+PRNG draws. Faker is used to fill *pools* of realistic values (names, e-mails, words), each pool
+seeded by its own name, so a value depends only on (seed, collection, index) and never on which
+process or in what order items were asked for.
+
+Hints (`x-faker` on any schema; a bare string is a pool name):
+
+    pool: NAME          a value from a Faker-filled pool (name, email, company, word, promo_code...)
+    seq: START          START + item index (ids that follow generation order)
+    path: NAME          the value of a path parameter
+    const: VALUE        always VALUE
+    choice: [..]        one of the values, optionally with `weights: [..]`
+    range: [LO, HI]     a number in range (`decimals: N` for non-integers)
+    timeline: {days: D} a time that grows with the item index across D days before "now"
+    after: FIELD|[..]   a time after the latest of those (already generated, non-null) fields,
+                        by `min` to `min + within` seconds (fields of enclosing objects count too)
+    before: FIELD|[..]  the same, before the earliest of them
+    expr: PYTHON        an expression over the object's earlier fields, path params and helpers
+    from: NAME.FIELD    a field of an entity bound on the enclosing object (`bind:`)
+    uuid_from: [EXPR..] a UUID derived from values (the same inputs give the same UUID)
+    nulls: P            None with probability P (not `null:`, which YAML reads as a null key)
+    omit_if: EXPR       leave the property out when the expression is true
+    skip: true          never generated (the dialect fills it in per request, like a self link)
+    count: [LO, HI]     array length
+    style: ms|s|us|sql  how times are printed (default ms: 2023-05-30T23:10:56.016Z)
+    bind: {NAME: {entity: E, id: EXPR}}   on an object: the shared entity record E with that id
+
+Entities (`x-mock.entities` at the spec root) are records such as customers that many items share:
+entity E with id K is a pure function of (seed, E, K), so the same customer id always carries the
+same name and e-mail.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import string
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+from typing import Any, Callable
+
+from faker import Faker
+
+Gen = Callable[["Ctx"], Any]
+OMIT = object()  # sentinel: leave this property out
+
+SAFE_BUILTINS = {
+    name: __builtins__[name] if isinstance(__builtins__, dict) else getattr(__builtins__, name)
+    for name in ("min", "max", "round", "sum", "len", "abs", "int", "float", "str", "bool", "any", "all",
+                 "sorted", "set", "list", "dict", "tuple", "range", "enumerate", "zip")
+}
+
+
+def stable_int(*parts: Any) -> int:
+    """A 64-bit integer from the parts, identical in every process (unlike `hash()`)."""
+    digest = hashlib.blake2b("\x1f".join(map(str, parts)).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big")
+
+
+def derived_uuid(*parts: Any) -> str:
+    """A version-4-shaped UUID that is a pure function of the parts."""
+    return str(uuid.UUID(int=stable_int("hi", *parts) << 64 | stable_int("lo", *parts), version=4))
+
+
+def rng_for(*parts: Any) -> random.Random:
+    return random.Random(stable_int(*parts))
+
+
+# ---------------------------------------------------------------------------------------- pools
+
+POOL_SIZE = 1000
+_PROMO_WORDS = [
+    "SUMMER", "WINTER", "SPRING", "AUTUMN", "WELCOME", "SAVE", "VIP", "FLASH", "HOLIDAY", "FRIEND",
+    "SPRINT", "CYBER", "BLACKFRI", "NEWYEAR", "LOYAL", "STUDENT", "FAMILY", "MEMBER", "EARLY", "BONUS",
+]
+_CLASS_WORDS = ["Yoga Flow", "HIIT", "Pilates", "Spin", "Boxing", "Barre", "Zumba", "CrossFit", "Stretch"]
+
+
+def _promo_code(fake: Faker, r: random.Random) -> str:
+    style = r.random()
+    if style < 0.6:
+        return f"{r.choice(_PROMO_WORDS)}{r.choice([5, 10, 15, 20, 25, 30, 40, 50])}"
+    if style < 0.8:
+        return f"{r.choice([5, 10, 15, 20, 25])}OFF"
+    return "".join(r.choice(string.ascii_uppercase + string.digits) for _ in range(8))
+
+
+_CUSTOM_POOLS: dict[str, Callable[[Faker, random.Random], Any]] = {
+    "promo_code": _promo_code,
+    "promo_name": lambda f, r: f"{r.choice(_PROMO_WORDS).title()} {r.choice(['Sale', 'Deal', 'Offer', 'Promo', 'Discount'])}",
+    "class_label": lambda f, r: f"{r.choice(_CLASS_WORDS)} · {f.day_of_week()} {r.randint(6, 20)}:00",
+    "group_name": lambda f, r: f"{f.color_name()} {r.choice(['Members', 'Partners', 'Staff', 'Students', 'Promotions', 'Referrals'])}",
+    "course_label": lambda f, r: f"{r.choice(_CLASS_WORDS)} {r.choice(['Foundations', 'Intensive', 'Bootcamp'])} ({r.randint(4, 12)} weeks)",
+    "membership_label": lambda f, r: f"{r.choice(['Monthly', 'Annual', 'Off-peak', 'Student', 'Family'])} Membership",
+    "product_label": lambda f, r: f"{f.color_name()} {r.choice(['Water Bottle', 'Yoga Mat', 'T-Shirt', 'Towel', 'Protein Bar'])}",
+}
+
+
+@lru_cache(maxsize=None)
+def pool(name: str) -> tuple:
+    """POOL_SIZE realistic values for a Faker provider (or one of ours), the same in every process."""
+    fake = Faker("en_US")
+    fake.seed_instance(stable_int("pool", name))
+    r = rng_for("pool-rng", name)
+    if name in _CUSTOM_POOLS:
+        make = _CUSTOM_POOLS[name]
+        return tuple(make(fake, r) for _ in range(POOL_SIZE))
+    provider = getattr(fake, name, None)
+    if provider is None or not callable(provider):
+        raise ValueError(f"x-faker: unknown pool {name!r}")
+    return tuple(provider() for _ in range(POOL_SIZE))
+
+
+# ---------------------------------------------------------------------------------------- times
+
+TIME_STYLES = {
+    "ms": lambda d: d.strftime("%Y-%m-%dT%H:%M:%S.") + f"{d.microsecond // 1000:03d}Z",
+    "s": lambda d: d.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    "us": lambda d: d.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+    "sql": lambda d: d.strftime("%Y-%m-%d %H:%M:%S"),
+}
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def format_time(epoch_ms: int, style: str = "ms") -> str:
+    return TIME_STYLES[style](EPOCH + timedelta(milliseconds=epoch_ms))
+
+
+# ------------------------------------------------------------------------------------ the context
+
+
+@dataclass
+class Ctx:
+    """What a generator may depend on: nothing global, so items are pure functions of this."""
+
+    rng: random.Random
+    index: int
+    size: int
+    params: dict
+    now_ms: int
+    seed: int
+    world: Any = None  # gives expressions access to other collections (see dataset.World)
+    obj: dict = field(default_factory=dict)
+    times: dict = field(default_factory=dict)
+    bound: dict = field(default_factory=dict)
+    outer: list = field(default_factory=list)  # enclosing (obj, times) pairs, innermost last
+
+    def time_of(self, name: str) -> int | None:
+        """The epoch-ms time of a field already generated here or in an enclosing object."""
+        for obj, times in [(self.obj, self.times), *reversed(self.outer)]:
+            if name in times and obj.get(name) is not None:
+                return times[name]
+        return None
+
+
+class SchemaCompiler:
+    """Compiles schemas of one spec; entity records are shared through `entity()`."""
+
+    def __init__(self, entities: dict[str, dict]):
+        self.entity_schemas = entities
+        self._entity_gens: dict[str, Gen] = {}
+
+    # -- entities --------------------------------------------------------------------------
+    def entity(self, name: str, key: Any, ctx: Ctx) -> dict:
+        return self._entity_cached(name, key, ctx.seed, ctx.now_ms, ctx.world)
+
+    @lru_cache(maxsize=65536)
+    def _entity_cached(self, name: str, key: Any, seed: int, now_ms: int, world: Any) -> dict:
+        if name not in self._entity_gens:
+            if name not in self.entity_schemas:
+                raise ValueError(f"x-faker: unknown entity {name!r}")
+            self._entity_gens[name] = self.compile(self.entity_schemas[name])
+        ctx = Ctx(rng=rng_for(seed, "entity", name, key), index=key if isinstance(key, int) else 0,
+                  size=0, params={"id": key}, now_ms=now_ms, seed=seed, world=world)
+        return self._entity_gens[name](ctx)
+
+    # -- compile ---------------------------------------------------------------------------
+    def compile(self, schema: dict, prop: str = "") -> Gen:
+        hint = schema.get("x-faker", {})
+        if isinstance(hint, str):
+            hint = {"pool": hint}
+        base = self._base(schema, hint, prop)
+        null_p = hint.get("nulls")
+        if null_p:
+            inner = base
+
+            def base(ctx: Ctx, _inner=inner, _p=float(null_p)):
+                return None if ctx.rng.random() < _p else _inner(ctx)
+
+        return base
+
+    def _base(self, schema: dict, hint: dict, prop: str) -> Gen:
+        if "const" in hint or "const" in schema:
+            value = hint["const"] if "const" in hint else schema["const"]
+            return lambda ctx: value
+        if "seq" in hint:
+            start = int(hint["seq"])
+            return lambda ctx: start + ctx.index
+        if "path" in hint:
+            name = hint["path"]
+            return lambda ctx: ctx.params[name]
+        if "from" in hint:
+            binding, _, attr = hint["from"].partition(".")
+            return lambda ctx: _dig(ctx.bound[binding], attr)
+        if "expr" in hint:
+            code = compile(hint["expr"], f"<x-faker {prop}>", "eval")
+            return lambda ctx: _eval(code, ctx)
+        if "uuid_from" in hint:
+            codes = [compile(e, f"<x-faker {prop}>", "eval") for e in hint["uuid_from"]]
+            return lambda ctx: derived_uuid(ctx.seed, *[_eval(c, ctx) for c in codes])
+        if "timeline" in hint or "after" in hint or "before" in hint:
+            return self._time(hint, prop)
+        if "choice" in hint:
+            values, weights = list(hint["choice"]), hint.get("weights")
+            if weights:
+                cum = _cumulative(weights)
+                return lambda ctx: values[_pick(cum, ctx.rng.random())]
+            return lambda ctx: values[int(ctx.rng.random() * len(values))]
+        if "pool" in hint:
+            name = hint["pool"]
+            return lambda ctx: pool(name)[int(ctx.rng.random() * POOL_SIZE)]
+        if "range" in hint:
+            return self._range(schema, hint)
+
+        kind = schema.get("type")
+        if isinstance(kind, list):
+            kind = next((k for k in kind if k != "null"), "null")
+        if "enum" in schema:
+            values = [v for v in schema["enum"] if v is not None]
+            return lambda ctx: values[int(ctx.rng.random() * len(values))]
+        if kind == "object" or "properties" in schema:
+            return self._object(schema, hint)
+        if kind == "array":
+            return self._array(schema, hint, prop)
+        if kind in ("integer", "number"):
+            return self._range(schema, hint)
+        if kind == "boolean":
+            return lambda ctx: ctx.rng.random() < 0.5
+        if kind == "null":
+            return lambda ctx: None
+        return self._string(schema, prop)
+
+    def _object(self, schema: dict, hint: dict) -> Gen:
+        props = [(name, self.compile(sub, name), _omit_code(sub, name))
+                 for name, sub in schema.get("properties", {}).items()]
+        binds = [(name, b["entity"], compile(str(b.get("id", "index")), f"<bind {name}>", "eval"))
+                 for name, b in hint.get("bind", {}).items()]
+        compiler = self
+
+        def make(ctx: Ctx) -> dict:
+            outer = (ctx.obj, ctx.times, ctx.bound)
+            if ctx.obj or ctx.times:
+                ctx.outer.append((ctx.obj, ctx.times))
+            ctx.obj, ctx.times, ctx.bound = {}, {}, dict(ctx.bound)
+            for name, entity, id_code in binds:
+                ctx.bound[name] = compiler.entity(entity, _eval(id_code, ctx), ctx)
+            for name, gen, omit in props:
+                if omit is not None and _eval(omit, ctx):
+                    continue
+                ctx.obj[name] = gen(ctx)
+            result = ctx.obj
+            if outer[0] or outer[1]:
+                ctx.outer.pop()
+            ctx.obj, ctx.times, ctx.bound = outer
+            return result
+
+        return make
+
+    def _array(self, schema: dict, hint: dict, prop: str) -> Gen:
+        item = self.compile(schema.get("items", {}), prop)
+        lo, hi = hint.get("count", [schema.get("minItems", 0), schema.get("maxItems", 3)])
+        return lambda ctx: [item(ctx) for _ in range(ctx.rng.randint(lo, hi))]
+
+    def _range(self, schema: dict, hint: dict) -> Gen:
+        lo, hi = hint.get("range", [schema.get("minimum", 0), schema.get("maximum", 1000)])
+        if schema.get("type") == "integer" or "decimals" not in hint and all(isinstance(v, int) for v in (lo, hi)) and schema.get("type") != "number":
+            return lambda ctx: ctx.rng.randint(lo, hi)
+        decimals = int(hint.get("decimals", 2))
+        return lambda ctx: round(ctx.rng.uniform(lo, hi), decimals)
+
+    def _string(self, schema: dict, prop: str) -> Gen:
+        fmt = schema.get("format")
+        if fmt == "uuid":
+            return lambda ctx: str(uuid.UUID(int=ctx.rng.getrandbits(128), version=4))
+        if fmt == "date-time":
+            return self._time({"after": [], "within": 365 * 86400, "before_now": True}, prop)
+        if fmt == "email" or "email" in prop.lower():
+            return lambda ctx: pool("email")[int(ctx.rng.random() * POOL_SIZE)]
+        lowered = prop.lower()
+        for needle, name in (("name", "name"), ("code", "promo_code"), ("label", "class_label"), ("url", "url")):
+            if needle in lowered:
+                return lambda ctx, _n=name: pool(_n)[int(ctx.rng.random() * POOL_SIZE)]
+        return lambda ctx: pool("word")[int(ctx.rng.random() * POOL_SIZE)]
+
+    def _time(self, hint: dict, prop: str) -> Gen:
+        style = hint.get("style", "ms")
+        if "timeline" in hint:
+            span_ms = int(float(hint["timeline"].get("days", 365)) * 86_400_000)
+
+            def timeline(ctx: Ctx) -> str:
+                step = span_ms / max(ctx.size, 1)
+                t = int(ctx.now_ms - span_ms + (ctx.index + ctx.rng.random() * 0.9) * step)
+                ctx.times[prop] = t
+                return format_time(t, style)
+
+            return timeline
+        sign = -1 if "before" in hint else 1
+        refs = hint.get("after", hint.get("before"))
+        refs = refs if isinstance(refs, list) else [refs]
+        within_ms = int(float(hint.get("within", 86400)) * 1000)
+        min_ms = int(float(hint.get("min", 0)) * 1000)
+        before_now = hint.get("before_now", False)
+
+        def after(ctx: Ctx) -> str:
+            known = [t for t in (ctx.time_of(r) for r in refs) if t is not None]
+            if known:
+                anchor = max(known) if sign > 0 else min(known)
+                t = anchor + sign * (min_ms + int(ctx.rng.random() * within_ms))
+            else:
+                t = ctx.now_ms - int(ctx.rng.random() * within_ms)
+            if before_now:
+                t = min(t, ctx.now_ms)
+            ctx.times[prop] = t
+            return format_time(t, style)
+
+        return after
+
+
+def _omit_code(schema: dict, prop: str):
+    hint = schema.get("x-faker")
+    if isinstance(hint, dict) and hint.get("skip"):
+        return compile("True", f"<skip {prop}>", "eval")
+    if isinstance(hint, dict) and "omit_if" in hint:
+        return compile(hint["omit_if"], f"<omit_if {prop}>", "eval")
+    return None
+
+
+def _eval(code, ctx: Ctx) -> Any:
+    namespace = {
+        "__builtins__": SAFE_BUILTINS,
+        **ctx.obj,
+        "params": ctx.params,
+        "index": ctx.index,
+        "size": ctx.size,
+        "seed": ctx.seed,
+        "now_ms": ctx.now_ms,
+        "times": ctx.times,
+        "bound": ctx.bound,
+        "random": ctx.rng.random,
+        "randint": ctx.rng.randint,
+        "uniform": ctx.rng.uniform,
+        "choice": ctx.rng.choice,
+        "stable_int": stable_int,
+        "pool": pool,
+        "world": ctx.world,
+        "obj": ctx.obj,
+        "parent": ctx.outer[-1][0] if ctx.outer else {},
+        "unique_code": unique_code,
+        "email_for": email_for,
+    }
+    # One namespace as globals, so that comprehensions in an expression see the same names.
+    return eval(code, namespace)  # noqa: S307 - specs are trusted local files
+
+
+_HONORIFICS = {"mr", "mrs", "ms", "miss", "dr", "prof", "md", "dds", "phd", "dvm", "jr", "sr", "ii", "iii", "iv", "v"}
+
+
+def email_for(name: str, domain: str) -> str:
+    """`Dr. Jane O'Neil Jr.` -> `jane.oneil@domain`: a valid address that matches the name."""
+    words = ["".join(ch for ch in w.lower() if ch.isascii() and ch.isalpha()) for w in name.split()]
+    words = [w for w in words if w and w not in _HONORIFICS] or ["customer"]
+    return f"{'.'.join(words)}@{domain}"
+
+
+_CODE_NUMBERS = (5, 10, 15, 20, 25, 30, 40, 50)
+
+
+def unique_code(salt: Any, index: int) -> str:
+    """A promo code unique within its collection for every index (SUMMER25, 10OFF, then K7Q2...)."""
+    combos = len(_PROMO_WORDS) * len(_CODE_NUMBERS)
+    shift = stable_int("codes", salt) % combos
+    if index < combos:
+        k = (shift + index * 37) % combos  # 37 is prime to `combos`: a permutation
+        return f"{_PROMO_WORDS[k // len(_CODE_NUMBERS)]}{_CODE_NUMBERS[k % len(_CODE_NUMBERS)]}"
+    r = rng_for("code", salt, index)
+    return "".join(r.choice(string.ascii_uppercase + string.digits) for _ in range(6)) + _base36(index)
+
+
+def _base36(n: int) -> str:
+    digits = string.digits + string.ascii_uppercase
+    out = ""
+    while True:
+        n, d = divmod(n, 36)
+        out = digits[d] + out
+        if n == 0:
+            return out
+
+
+def _dig(value: Any, dotted: str) -> Any:
+    for part in filter(None, dotted.split(".")):
+        value = value[part]
+    return value
+
+
+def _cumulative(weights: list[float]) -> list[float]:
+    total, out = float(sum(weights)), []
+    running = 0.0
+    for w in weights:
+        running += w / total
+        out.append(running)
+    return out
+
+
+def _pick(cumulative: list[float], u: float) -> int:
+    for i, edge in enumerate(cumulative):
+        if u < edge:
+            return i
+    return len(cumulative) - 1

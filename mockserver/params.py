@@ -1,0 +1,174 @@
+"""Vendor-neutral readers for the paging, sort and filter parameters a spec declares in `x-mock`.
+
+A new API whose paging, sort and simple filters follow a known pattern needs only these blocks in
+its spec; a dialect adds only what is truly its own (a filter language, a fieldset syntax, an
+envelope).
+
+    paging:  {offset: NAME, limit: NAME, page: NAME, page_size: NAME, prefer: offset|page}
+    sort:    {param: NAME, fields: {vendor name: item path}, default: [-name, ...]}   # "-" = descending
+             {by: NAME, order: NAME, fields: {...}, default: [-name]}                 # sortBy/sortOrder
+    filters: {param: {field: PATH, op: eq|in|gt|ge|lt|le, time: STYLE}
+             |{field: PATH, values: {param value: is_null|not_null|any}}
+             |{field: PATH, timeframe: true}}
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from .errors import bad_request
+from .fake import format_time
+from .query import Condition, SortKey
+from .spec import Operation
+
+
+# ------------------------------------------------------------------------------------- paging
+
+def paging_window(op: Operation, cfg: dict, values: dict) -> tuple[int, int, str]:
+    """(offset, limit, mode) from whichever of offset/limit or page/page_size the request used."""
+    limit_name = cfg.get("limit")
+    limit = values.get(limit_name) if limit_name else None
+    if limit is None:
+        limit = int(cfg.get("default_limit", 10))
+    page_name, size_name, offset_name = cfg.get("page"), cfg.get("page_size"), cfg.get("offset")
+    given = lambda name: name is not None and name in values and values.get(name) is not None
+    explicit = getattr(values, "given", frozenset(values))
+    use_page = page_name is not None and (page_name in explicit or (size_name in explicit if size_name else False))
+    use_offset = offset_name is not None and offset_name in explicit
+    if use_offset and use_page:
+        use_page = cfg.get("prefer", "offset") == "page"
+    if use_page:
+        size = values.get(size_name) if size_name and given(size_name) else limit
+        if not size:  # page_size=0 means "the default", as Django REST framework reads it
+            size = limit
+        page = int(values.get(page_name) or 1)
+        return (page - 1) * size, size, "page"
+    offset = int(values.get(offset_name) or 0) if offset_name else 0
+    if offset_name is None and page_name is not None:
+        return (int(values.get(page_name) or 1) - 1) * limit, limit, "page"
+    return offset, limit, "offset"
+
+
+# --------------------------------------------------------------------------------------- sort
+
+def sort_keys(cfg: dict, values: dict) -> tuple[tuple[SortKey, ...], list[tuple[str, bool]]]:
+    """Item-level sort keys, and the vendor names they came from (for headers like TeamUp's)."""
+    if not cfg:
+        return (), []
+    fields: dict = cfg.get("fields", {})
+    if "by" in cfg:
+        by = values.get(cfg["by"])
+        order = values.get(cfg.get("order", ""), None)
+        default = cfg.get("default", [])
+        if by is None and order is None and not default:
+            return (), []
+        default_name, default_desc = _split_sort(default[0]) if default else (None, False)
+        name = by or default_name
+        desc = (order == "desc") if order is not None else default_desc
+        requested = [(name, desc)]
+    else:
+        raw = values.get(cfg.get("param", "sort"))
+        if raw is None:
+            requested = [_split_sort(s) for s in cfg.get("default", [])]
+        else:
+            items = raw if isinstance(raw, list) else [raw]
+            requested = [_split_sort(s) for s in items if s]
+    keys = []
+    for name, desc in requested:
+        if name not in fields:
+            raise bad_request(f"cannot sort by {name!r}; sortable: {', '.join(fields)}", cfg.get("param") or cfg.get("by"))
+        keys.append(SortKey(fields[name], desc))
+    tie = cfg.get("tie_breaker")
+    if tie and all(k.field != tie for k in keys):
+        keys.append(SortKey(tie, False))
+    return tuple(keys), requested
+
+
+def _split_sort(text: str) -> tuple[str, bool]:
+    text = text.strip()
+    if text.startswith("-"):
+        return text[1:], True
+    return text.lstrip("+"), False
+
+
+# ------------------------------------------------------------------------------------ filters
+
+def filter_conditions(cfg: dict, values: dict, now_ms: int) -> list[Condition]:
+    conditions: list[Condition] = []
+    for name, rule in (cfg or {}).items():
+        value = values.get(name)
+        if value is None:
+            continue
+        field = rule["field"]
+        if "values" in rule:
+            op = rule["values"].get(str(value).lower() if isinstance(value, bool) else value)
+            if op and op != "any":
+                conditions.append(Condition(field, op))
+        elif rule.get("timeframe"):
+            start, end = timeframe(value, now_ms)
+            style = rule.get("time", "ms")
+            conditions += [Condition(field, "ge", format_time(start, style)), Condition(field, "lt", format_time(end, style))]
+        else:
+            op = rule.get("op", "eq")
+            if "time" in rule:
+                value = normalize_time(value, rule["time"], name)
+            conditions.append(Condition(field, op, value))
+    return conditions
+
+
+_TIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?\s*([Zz]|[+-]\d{2}:?\d{2})?$")
+
+
+def parse_time(text: str) -> datetime:
+    """RFC 3339 date-times and plain dates (midnight UTC); leap seconds count as :59."""
+    m = _TIME.match(text.strip())
+    if not m:
+        raise ValueError(text)
+    year, month, day, hour, minute, second, frac, zone = m.groups()
+    dt = datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), min(int(second or 0), 59),
+                  int(round(float(frac or 0) * 1_000_000)) if frac else 0, tzinfo=timezone.utc)
+    if zone and zone.upper() != "Z":
+        sign = 1 if zone[0] == "+" else -1
+        digits = zone[1:].replace(":", "")
+        dt -= sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+    return dt
+
+
+def normalize_time(value: Any, style: str, name: str) -> str:
+    try:
+        dt = parse_time(str(value))
+    except (ValueError, OverflowError):
+        raise bad_request(f"'{name}' must be a date or RFC 3339 date-time, got {str(value)[:40]!r}", name) from None
+    return format_time(int(dt.timestamp() * 1000), style)
+
+
+TIMEFRAMES = ("today", "yesterday", "this_week", "last_week", "this_month", "last_month",
+              "last_7_days", "last_30_days", "last_90_days", "this_year", "last_year")
+
+
+def timeframe(name: str, now_ms: int) -> tuple[int, int]:
+    """[start, end) in epoch ms for a named timeframe, relative to the mock's clock (UTC)."""
+    now = datetime.fromtimestamp(now_ms / 1000, tz=timezone.utc)
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    day = timedelta(days=1)
+    week_start = today - timedelta(days=today.weekday())
+    month_start = today.replace(day=1)
+    prev_month_start = (month_start - day).replace(day=1)
+    year_start = today.replace(month=1, day=1)
+    spans = {
+        "today": (today, today + day),
+        "yesterday": (today - day, today),
+        "this_week": (week_start, week_start + 7 * day),
+        "last_week": (week_start - 7 * day, week_start),
+        "this_month": (month_start, (month_start + 32 * day).replace(day=1)),
+        "last_month": (prev_month_start, month_start),
+        "last_7_days": (now - 7 * day, now),
+        "last_30_days": (now - 30 * day, now),
+        "last_90_days": (now - 90 * day, now),
+        "this_year": (year_start, year_start.replace(year=year_start.year + 1)),
+        "last_year": (year_start.replace(year=year_start.year - 1), year_start),
+    }
+    start, end = spans[name]
+    return int(start.timestamp() * 1000), int(end.timestamp() * 1000)

@@ -1,0 +1,131 @@
+"""filter -> sort -> page: the vendor-neutral heart of every list endpoint.
+
+Items are generated so that the collection's `ordered_by` field grows with the index. A query that
+neither filters nor sorts on anything else is answered in O(page) by index arithmetic, without
+generating the rest of the collection (this is what keeps a page of a million items cheap). A range
+condition on `ordered_by` is answered by binary search over the index, for the same reason.
+Everything else materializes the collection (cached, bounded) and filters and sorts it.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from typing import Any, Callable
+
+from .dataset import Collection
+from .query import Condition, Page, Query, SortKey
+
+
+def dig(item: Any, dotted: str) -> Any:
+    """The value at a dotted path (`data.codes.0.code`); None where the path does not exist."""
+    for part in dotted.split("."):
+        if isinstance(item, dict):
+            item = item.get(part)
+        elif isinstance(item, list) and part.isdigit() and int(part) < len(item):
+            item = item[int(part)]
+        else:
+            return None
+    return item
+
+
+def matches(item: dict, cond: Condition) -> bool:
+    value = dig(item, cond.field)
+    op = cond.op
+    if op == "is_null":
+        return value is None
+    if op == "not_null":
+        return value is not None
+    if op == "eq":
+        return value == cond.value
+    if op == "in":
+        return value in cond.value
+    if value is None:
+        return False
+    if op == "gt":
+        return value > cond.value
+    if op == "ge":
+        return value >= cond.value
+    if op == "lt":
+        return value < cond.value
+    if op == "le":
+        return value <= cond.value
+    raise ValueError(f"unknown operator {op}")
+
+
+def sort_items(items: list, keys: tuple[SortKey, ...], get: Callable[[Any], dict] = lambda x: x) -> list:
+    """Multi-key sort; ties keep generation order, so the order is total and stable across pages.
+
+    Nulls sort after every value in ascending order (and so first in descending order).
+    """
+    result = list(items)
+    for key in reversed(keys):
+        result.sort(key=lambda it, f=key.field: _null_last(dig(get(it), f)), reverse=key.descending)
+    return result
+
+
+def _null_last(value: Any) -> tuple:
+    return (value is None, value if value is not None else 0)
+
+
+def select(collection: Collection, query: Query) -> Page:
+    """Apply conditions and sort to the whole collection, then cut out the requested page."""
+    ordered_by = collection.recipe.ordered_by
+    lo, hi = 0, collection.size
+    rest: list[Condition] = []
+    for cond in query.conditions:
+        if cond.field in ordered_by and cond.op in ("gt", "ge", "lt", "le"):
+            lo, hi = _narrow(collection, cond, lo, hi)
+        else:
+            rest.append(cond)
+    natural = _natural_direction(query.sort, ordered_by)
+    start, stop = query.offset, query.offset + query.limit
+    if not rest and natural is not None:
+        total = max(hi - lo, 0)
+        span = range(lo, hi) if natural == "asc" else range(hi - 1, lo - 1, -1)
+        return Page(collection.slice(span[start:stop]), total, query.offset, query.limit)
+
+    items = collection.items()[lo:hi]
+    if rest:
+        items = [it for it in items if all(matches(it, c) for c in rest)]
+    if query.sort and natural != "asc":
+        items = sort_items(items, query.sort)
+    return Page(items[start:stop], len(items), query.offset, query.limit)
+
+
+def _natural_direction(keys: tuple[SortKey, ...], ordered_by: tuple[str, ...]) -> str | None:
+    """'asc'/'desc' when the requested order is the generation order (or its reverse).
+
+    The first key decides: an `ordered_by` field is strictly monotonic, so later keys never break a tie.
+    """
+    if not keys:
+        return "asc"
+    if keys[0].field in ordered_by:
+        return "desc" if keys[0].descending else "asc"
+    return None
+
+
+def _narrow(collection: Collection, cond: Condition, lo: int, hi: int) -> tuple[int, int]:
+    """Binary search on the index for a range condition on the monotonic field."""
+    view = _FieldView(collection, cond.field)
+    if cond.op == "gt":
+        lo = max(lo, bisect_right(view, cond.value, lo, hi))
+    elif cond.op == "ge":
+        lo = max(lo, bisect_left(view, cond.value, lo, hi))
+    elif cond.op == "lt":
+        hi = min(hi, bisect_left(view, cond.value, lo, hi))
+    elif cond.op == "le":
+        hi = min(hi, bisect_right(view, cond.value, lo, hi))
+    return lo, max(lo, hi)
+
+
+class _FieldView:
+    """A lazy sequence of one field's values, for `bisect` (log2(n) items generated)."""
+
+    def __init__(self, collection: Collection, field: str):
+        self.collection, self.field = collection, field
+
+    def __len__(self) -> int:
+        return self.collection.size
+
+    def __getitem__(self, index: int) -> Any:
+        return dig(self.collection.item(index), self.field)
