@@ -20,6 +20,7 @@ from starlette.routing import Route
 from .dataset import DEFAULT_NOW, World
 from .dialects import Dialect, Rendered, RequestInfo, dialect_for
 from .errors import Problem, RequestError
+from . import misbehave
 from .pipeline import select
 from .spec import Operation, Spec, load_specs, safe_name
 from .validate import RequestValidator
@@ -32,6 +33,7 @@ class Settings:
     now: datetime = DEFAULT_NOW
     size: int | None = None  # fix every collection's size (benchmarks, big-data tests)
     token: str | None = None  # accept only this bearer token
+    misbehave: tuple[str, ...] = ()  # deliberate bugs, for testing contract checks (see misbehave.py)
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -40,7 +42,8 @@ class Settings:
         specs = [s for s in env.get("MOCKSERVER_SPECS", "").split(os.pathsep) if s] or None
         now = datetime.fromisoformat(env["MOCKSERVER_NOW"]) if env.get("MOCKSERVER_NOW") else DEFAULT_NOW
         size = int(env["MOCKSERVER_SIZE"]) if env.get("MOCKSERVER_SIZE") else None
-        return cls(specs, int(env.get("MOCKSERVER_SEED", "0")), now, size, env.get("MOCKSERVER_TOKEN") or None)
+        faults = tuple(f for f in env.get("MOCKSERVER_MISBEHAVE", "").split(",") if f)
+        return cls(specs, int(env.get("MOCKSERVER_SEED", "0")), now, size, env.get("MOCKSERVER_TOKEN") or None, faults)
 
     def to_env(self) -> dict[str, str]:
         env = {"MOCKSERVER_SEED": str(self.seed), "MOCKSERVER_NOW": self.now.isoformat()}
@@ -50,6 +53,8 @@ class Settings:
             env["MOCKSERVER_SIZE"] = str(self.size)
         if self.token:
             env["MOCKSERVER_TOKEN"] = self.token
+        if self.misbehave:
+            env["MOCKSERVER_MISBEHAVE"] = ",".join(self.misbehave)
         return env
 
 
@@ -85,11 +90,19 @@ class OperationEndpoint:
         path_params = {self.path_names[k]: v for k, v in request.path_params.items()}
         values = self.validator.parse(request.url.query, request.query_params.multi_items(), path_params)
         query = self.dialect.query(values, self.world.now_ms)
+        faults = self.settings.misbehave
+        if faults:
+            query = misbehave.on_query(query, faults, self.dialect)
         collection = self.world.collection_for(self.recipe, path_params)
         page = select(collection, query)
+        if faults:
+            page = misbehave.on_page(page, faults)
         info = RequestInfo(base_url=f"{request.url.scheme}://{request.url.netloc}", path=request.url.path,
                            query_items=request.query_params.multi_items(), entity=self.world.entity)
-        return self.dialect.render(page, query, info)
+        rendered = self.dialect.render(page, query, info)
+        if faults:
+            rendered.body = misbehave.on_body(rendered.body, faults, self.dialect, self.recipe.item_schema)
+        return rendered
 
     def respond(self, rendered: Rendered) -> Response:
         if isinstance(rendered.body, str):
@@ -126,6 +139,7 @@ def build_routes(specs: list[Spec], world: World, settings: Settings) -> list[Ro
 
 def create_app(settings: Settings | None = None, **overrides: Any) -> Starlette:
     settings = settings or Settings(**overrides)
+    settings.misbehave = misbehave.check_names(settings.misbehave)
     specs = load_specs(settings.specs)
     world = World(specs, seed=settings.seed, now=settings.now, size=settings.size)
 

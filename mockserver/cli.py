@@ -8,6 +8,7 @@ from datetime import datetime
 import click
 
 from .app import Settings
+from .misbehave import FAULTS
 from .spec import load_specs
 
 
@@ -41,12 +42,15 @@ def main() -> None:
 @click.option("--port", type=int, default=8000, show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True)
 @click.option("--log-level", default="warning", show_default=True)
+@click.option("--misbehave", multiple=True, type=click.Choice(sorted(FAULTS)), hidden=True,
+              help="Deliberate bug, for testing contract checks (repeatable).")
 @with_common
-def serve(host, port, workers, log_level, spec, seed, size, token, now) -> None:
+def serve(host, port, workers, log_level, misbehave, spec, seed, size, token, now) -> None:
     """Serve every operation of the specs."""
     import uvicorn
 
     settings = _settings(spec, seed, size, token, now)
+    settings.misbehave = tuple(misbehave)
     load_specs(settings.specs)  # fail fast, with a clear message, on a bad spec
     os.environ.update(settings.to_env())
     click.echo(f"mockserver: serving {', '.join(settings.specs or ['all bundled specs'])} on http://{host}:{port} (seed {seed})", err=True)
