@@ -1,12 +1,17 @@
 """The Starlette app: one route per documented operation, each running the same pipeline
 
     validate request -> dataset (seed, path params) -> filter -> sort -> page -> fieldsets -> render
+
+around which sit the controls a client's tests need: `Prefer`, faults, the journal and pinned records.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
-from dataclasses import dataclass
+import random
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -17,10 +22,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from . import control, fixtures, misbehave
+from .admin import admin_routes
 from .dataset import DEFAULT_NOW, World
 from .dialects import Dialect, Rendered, RequestInfo, dialect_for
 from .errors import Problem, RequestError
-from . import misbehave
+from .journal import Journal
 from .pipeline import select
 from .spec import Operation, Spec, load_specs, safe_name
 from .validate import RequestValidator
@@ -34,75 +41,143 @@ class Settings:
     size: int | None = None  # fix every collection's size (benchmarks, big-data tests)
     token: str | None = None  # accept only this bearer token
     misbehave: tuple[str, ...] = ()  # deliberate bugs, for testing contract checks (see misbehave.py)
+    latency: tuple[float, float] | None = None  # seconds, per request
+    error_rate: float = 0.0  # share of requests answered 500
+    rate_limit: float | None = None  # requests per second, then 429 + Retry-After
+    strict: bool = False  # unknown query parameters are errors, not just journal warnings
+    admin: bool = True  # the /__mock/ endpoints (health stays)
+    fixtures: list[str] = field(default_factory=list)  # files of pinned records
+
+    ENV = "MOCKSERVER_SETTINGS"
 
     @classmethod
     def from_env(cls) -> "Settings":
-        """Settings passed to worker processes (uvicorn --workers / --reload) through the environment."""
-        env = os.environ
-        specs = [s for s in env.get("MOCKSERVER_SPECS", "").split(os.pathsep) if s] or None
-        now = datetime.fromisoformat(env["MOCKSERVER_NOW"]) if env.get("MOCKSERVER_NOW") else DEFAULT_NOW
-        size = int(env["MOCKSERVER_SIZE"]) if env.get("MOCKSERVER_SIZE") else None
-        faults = tuple(f for f in env.get("MOCKSERVER_MISBEHAVE", "").split(",") if f)
-        return cls(specs, int(env.get("MOCKSERVER_SEED", "0")), now, size, env.get("MOCKSERVER_TOKEN") or None, faults)
+        """Settings handed to worker processes (uvicorn --workers / --reload) through the environment."""
+        raw = orjson.loads(os.environ.get(cls.ENV, "{}"))
+        if raw.get("now"):
+            raw["now"] = datetime.fromisoformat(raw["now"])
+        for name in ("latency", "misbehave"):
+            if raw.get(name) is not None:
+                raw[name] = tuple(raw[name])
+        return cls(**raw)
 
     def to_env(self) -> dict[str, str]:
-        env = {"MOCKSERVER_SEED": str(self.seed), "MOCKSERVER_NOW": self.now.isoformat()}
-        if self.specs:
-            env["MOCKSERVER_SPECS"] = os.pathsep.join(os.path.abspath(s) if os.path.exists(s) else s for s in self.specs)
-        if self.size is not None:
-            env["MOCKSERVER_SIZE"] = str(self.size)
-        if self.token:
-            env["MOCKSERVER_TOKEN"] = self.token
-        if self.misbehave:
-            env["MOCKSERVER_MISBEHAVE"] = ",".join(self.misbehave)
-        return env
+        raw = {k: v for k, v in self.__dict__.items()}
+        raw["now"] = self.now.isoformat()
+        raw["specs"] = [os.path.abspath(s) if os.path.exists(s) else s for s in self.specs] if self.specs else None
+        raw["fixtures"] = [os.path.abspath(f) for f in self.fixtures]
+        return {self.ENV: orjson.dumps(raw).decode()}
 
 
 def json_response(body: Any, status: int = 200, media_type: str = "application/json", headers: dict | None = None) -> Response:
-    return Response(orjson.dumps(body), status_code=status, media_type=media_type, headers=headers)
+    try:
+        content = orjson.dumps(body)
+    except TypeError:  # integers beyond 64 bits (a client asked for page 10**20): the slow, exact path
+        content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    return Response(content, status_code=status, media_type=media_type, headers=headers)
+
+
+class Controls:
+    """Server-wide state behind the faults: one RNG (seeded) and one rate limiter per app."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.rng = random.Random(settings.seed)
+        self.limiter = control.RateLimiter(settings.rate_limit) if settings.rate_limit else None
 
 
 class OperationEndpoint:
-    """Serves one operation. Everything compiled here once; each request runs the pipeline."""
+    """Serves one operation. Everything is compiled here once; each request runs the pipeline."""
 
-    def __init__(self, op: Operation, world: World, settings: Settings):
+    def __init__(self, op: Operation, world: World, settings: Settings, controls: Controls, journal: Journal):
         self.op = op
         self.world = world
         self.settings = settings
+        self.controls = controls
+        self.journal = journal
         self.validator = RequestValidator(op)
         self.dialect: Dialect = dialect_for(op)
         self.recipe = world.recipe_for(op)
         self.path_names = {safe_name(n): n for n in op.path_params}
+        self.documented = {int(s) for s in op.responses if s.isdigit()}
+        self.name = f"{op.spec.name}:{op.operation_id}"
 
     async def __call__(self, scope, receive, send) -> None:
         request = Request(scope, receive)
-        response = self.handle(request)
+        prefer_headers = request.headers.getlist("prefer")
+        warnings: list[str] = []
+        try:
+            prefer = control.parse_prefer(prefer_headers) if prefer_headers else control.NO_PREFERENCES
+            delay = control.pick_latency(self.settings.latency, prefer, self.controls.rng)
+            if delay:
+                await asyncio.sleep(delay)
+            response = self.respond(self.run(request, prefer, warnings))
+        except RequestError as error:
+            response = self.error(error)
+            warnings = [p.message for p in error.problems] + warnings if error.status < 500 else warnings
+        query_items = request.query_params.multi_items()
+        parameters: dict[str, list[str]] = {}
+        for name, value in query_items:
+            parameters.setdefault(name, []).append(value)
+        self.journal.add(request.method, request.url.path, request.url.query, self.name, response.status_code,
+                         parameters, warnings)
         await response(scope, receive, send)
 
-    def handle(self, request: Request) -> Response:
-        try:
-            return self.respond(self.run(request))
-        except RequestError as error:
-            return self.error(error)
-
-    def run(self, request: Request) -> Rendered:
+    def run(self, request: Request, prefer: control.Preferences, warnings: list[str]) -> Rendered:
+        if self.controls.limiter is not None:
+            wait = self.controls.limiter.retry_after()
+            if wait is not None:
+                raise control.too_many_requests(wait)
         self.validator.check_auth(request.headers.get("authorization"), self.settings.token)
         path_params = {self.path_names[k]: v for k, v in request.path_params.items()}
-        values = self.validator.parse(request.url.query, request.query_params.multi_items(), path_params)
+        query_items = request.query_params.multi_items()
+        values = self.validator.parse(request.url.query, query_items, path_params)
+        unknown = self.validator.unknown_parameters(query_items)
+        if unknown:
+            problems = [Problem(f"'{name}' is not a documented parameter", name) for name in unknown]
+            if self.settings.strict:
+                raise RequestError(400, problems)
+            warnings += [p.message for p in problems]
+        if prefer.any:
+            preferred = self.preferred(prefer)
+            if preferred is not None:
+                return preferred
+        error_rate = prefer.error_rate if prefer.error_rate is not None else self.settings.error_rate
+        if error_rate and self.controls.rng.random() < error_rate:
+            raise control.injected_error()
+
         query = self.dialect.query(values, self.world.now_ms)
         faults = self.settings.misbehave
         if faults:
             query = misbehave.on_query(query, faults, self.dialect)
-        collection = self.world.collection_for(self.recipe, path_params)
+        collection = self.world.collection_for(self.recipe, path_params, scenario=prefer.scenario)
         page = select(collection, query)
         if faults:
             page = misbehave.on_page(page, faults)
         info = RequestInfo(base_url=f"{request.url.scheme}://{request.url.netloc}", path=request.url.path,
-                           query_items=request.query_params.multi_items(), entity=self.world.entity)
+                           query_items=query_items, entity=self.world.entity)
         rendered = self.dialect.render(page, query, info)
         if faults:
             rendered.body = misbehave.on_body(rendered.body, faults, self.dialect, self.recipe.item_schema)
         return rendered
+
+    def preferred(self, prefer: control.Preferences) -> Rendered | None:
+        """`Prefer: code=` / `example=`: a documented status or a named example, never anything else."""
+        status = prefer.code or 200
+        if status not in self.documented:
+            raise RequestError(400, [Problem(f"Prefer: code={status} is not documented for this operation "
+                                             f"(documented: {', '.join(map(str, sorted(self.documented)))})", "Prefer", "header")])
+        if prefer.example:
+            media = (self.op.responses[str(status)].get("content") or {}).get("application/json", {})
+            examples = media.get("examples") or {}
+            if prefer.example not in examples:
+                raise RequestError(400, [Problem(f"Prefer: no example {prefer.example!r} for status {status} "
+                                                 f"(examples: {', '.join(examples) or 'none'})", "Prefer", "header")])
+            return Rendered(examples[prefer.example]["value"], status=status)
+        if status == 200:
+            return None
+        headers = {"Retry-After": "1"} if status == 429 else {}
+        raise RequestError(status, [Problem(f"answered with {status} as requested (Prefer: code={status})")], headers=headers)
 
     def respond(self, rendered: Rendered) -> Response:
         if isinstance(rendered.body, str):
@@ -118,22 +193,14 @@ class OperationEndpoint:
         return json_response(self.dialect.error_body(error), status, headers=headers)
 
 
-def _not_found(request: Request, exc: HTTPException) -> Response:
-    message = f"no documented operation at {request.method} {request.url.path}"
-    if exc.status_code == 405:
-        message = f"{request.method} is not documented for {request.url.path}"
-    return json_response({"errors": [{"status": exc.status_code, "title": exc.detail, "detail": message}]},
-                         exc.status_code, headers=getattr(exc, "headers", None))
-
-
-def build_routes(specs: list[Spec], world: World, settings: Settings) -> list[Route]:
+def build_routes(specs: list[Spec], world: World, settings: Settings, controls: Controls, journal: Journal) -> list[Route]:
     routes = []
     for spec in specs:
         for op in spec.operations:
             if "collection" not in op.mock:
                 continue
-            endpoint = OperationEndpoint(op, world, settings)
-            routes.append(Route(op.route_path, endpoint, methods=[op.method.upper()], name=f"{spec.name}:{op.operation_id}"))
+            endpoint = OperationEndpoint(op, world, settings, controls, journal)
+            routes.append(Route(op.route_path, endpoint, methods=[op.method.upper()], name=endpoint.name))
     return routes
 
 
@@ -142,15 +209,27 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Starlette:
     settings.misbehave = misbehave.check_names(settings.misbehave)
     specs = load_specs(settings.specs)
     world = World(specs, seed=settings.seed, now=settings.now, size=settings.size)
+    for path in settings.fixtures:
+        fixtures.apply(world, fixtures.load_file(path))
+    journal = Journal()
+    controls = Controls(settings)
 
-    async def health(request: Request) -> Response:
-        return json_response({"status": "ok", "operations": sum(len(s.operations) for s in specs), "seed": settings.seed})
+    def not_found(request: Request, exc: HTTPException) -> Response:
+        message = f"no documented operation at {request.method} {request.url.path}"
+        if exc.status_code == 405:
+            message = f"{request.method} is not documented for {request.url.path}"
+        if not request.url.path.startswith("/__mock/"):
+            journal.add(request.method, request.url.path, request.url.query, None, exc.status_code, {}, [message])
+        return json_response({"errors": [{"status": exc.status_code, "title": exc.detail, "detail": message}]},
+                             exc.status_code, headers=getattr(exc, "headers", None))
 
-    routes = [Route("/__mock/health", health, methods=["GET"])] + build_routes(specs, world, settings)
-    app = Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_found})
+    routes = admin_routes(specs, world, journal, settings.seed, settings.admin, json_response)
+    routes += build_routes(specs, world, settings, controls, journal)
+    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found})
     app.state.specs = specs
     app.state.world = world
     app.state.settings = settings
+    app.state.journal = journal
     return app
 
 

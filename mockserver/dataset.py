@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any, Iterable
 
+from .dotted import dig
 from .fake import Ctx, SchemaCompiler, rng_for
 from .spec import Operation, Spec
 
@@ -54,9 +55,25 @@ class Recipe:
         self.generate = compiler.compile(self.item_schema)
         self.key_params: list[str] = list(cfg.get("key", []))
         self.size_rule = SizeRule.from_spec(cfg.get("size"))
+        self.identity: str | None = cfg.get("identity")
         # Fields whose values grow with the index: sorting or range-filtering on them is free.
         ordered = cfg.get("ordered_by") or []
         self.ordered_by: tuple[str, ...] = tuple([ordered] if isinstance(ordered, str) else ordered)
+
+    def key_of(self, params: dict) -> tuple:
+        return tuple(str(params.get(name, "")) for name in self.key_params)
+
+
+@dataclass(frozen=True)
+class Pin:
+    """Records placed among (or, with `replace`, instead of) one collection's generated items."""
+
+    records: tuple
+    replace: bool = False
+
+
+# Scenarios (`Prefer: scenario=...`): each is its own reproducible variant of a collection.
+SCENARIO_SIZES = {"empty": 0, "large": 10_000, "edge": 101}  # 101: the last page is short at any size
 
 
 class World:
@@ -77,6 +94,7 @@ class World:
                     recipe = Recipe(op, compiler)
                     self.recipes[recipe.id] = recipe
                     self.by_operation_id.setdefault(op.operation_id, recipe)
+        self.pins: dict[tuple, Pin] = {}
         self._materialized: OrderedDict[tuple, list[dict]] = OrderedDict()
         self._materialized_items = 0
         self.cache_items = cache_items
@@ -89,29 +107,86 @@ class World:
         recipe = self.by_operation_id[operation_id]
         return self.collection_for(recipe, params or {}, size)
 
-    def collection_for(self, recipe: Recipe, params: dict, size: int | None = None) -> "Collection":
-        key = tuple(str(params.get(name, "")) for name in recipe.key_params)
+    def collection_for(self, recipe: Recipe, params: dict, size: int | None = None, scenario: str = "") -> "Collection":
+        key = recipe.key_of(params)
+        own_params = {n: params[n] for n in recipe.key_params if n in params}
+        if scenario in SCENARIO_SIZES:
+            return Collection(self, recipe, key, own_params, SCENARIO_SIZES[scenario], scenario)
         if size is None:
             size = self.size_override
         if size is None:
             size = recipe.size_rule.size_for(self.seed, recipe.id, *key)
-        return Collection(self, recipe, key, {n: params[n] for n in recipe.key_params if n in params}, size)
+        pin = self.pins.get((recipe.id, key))
+        if pin is None:
+            return Collection(self, recipe, key, own_params, size)
+        merged = self._merged(recipe, key, own_params, size, pin)
+        return Collection(self, recipe, key, own_params, len(merged), "", merged)
 
     def entity(self, spec_name: str, entity: str, key: Any) -> dict:
         """A shared record (a customer, a currency): a pure function of (seed, entity, key)."""
         return self.compilers[spec_name]._entity_cached(entity, key, self.seed, self.now_ms, self)
 
-    # -- caches -----------------------------------------------------------------------------
-    @lru_cache(maxsize=50_000)
-    def item(self, recipe_id: str, key: tuple, params_items: tuple, size: int, index: int) -> dict:
-        recipe = self.recipes[recipe_id]
-        ctx = Ctx(rng=rng_for(self.seed, recipe_id, *key, size, index), index=index, size=size,
-                  params=dict(params_items), now_ms=self.now_ms, seed=self.seed, world=self)
+    # -- pinned records ---------------------------------------------------------------------
+    def pin(self, operation_id: str, params: dict, records: list[dict], replace: bool = False) -> "Collection":
+        recipe = self.by_operation_id[operation_id]
+        missing = [n for n in recipe.key_params if n not in params]
+        if missing:
+            raise ValueError(f"{operation_id}: pinned records need the path parameter(s) {', '.join(missing)}")
+        key = recipe.key_of(params)
+        existing = self.pins.get((recipe.id, key))
+        before = existing.records if existing and not replace else ()
+        self.pins[(recipe.id, key)] = Pin(before + tuple(records), replace or bool(existing and existing.replace))
+        self.clear_caches()
+        return self.collection_for(recipe, params)
+
+    def unpin_all(self) -> None:
+        self.pins.clear()
+        self.clear_caches()
+
+    def clear_caches(self) -> None:
+        """Pins change what collections hold, and items (a code's remaining uses) depend on other collections."""
+        World.item.cache_clear()
+        self._materialized.clear()
+        self._materialized_items = 0
+        for compiler in self.compilers.values():
+            compiler._entity_cached.cache_clear()
+
+    def _merged(self, recipe: Recipe, key: tuple, params: dict, size: int, pin: Pin) -> list[dict]:
+        cache_key = (recipe.id, key, size, "pinned")
+        cached = self._materialized.get(cache_key)
+        if cached is not None:
+            return cached
+        params_items = tuple(sorted(params.items()))
+        pinned = [self._generate(recipe, key, params_items, size, size + k, override=record)
+                  for k, record in enumerate(pin.records)]
+        generated = [] if pin.replace else [self.item(recipe.id, key, params_items, size, i) for i in range(size)]
+        if recipe.identity:
+            taken = {dig(p, recipe.identity) for p in pinned}
+            generated = [g for g in generated if dig(g, recipe.identity) not in taken]
+        merged = generated + pinned
+        if recipe.ordered_by:
+            first = recipe.ordered_by[0]
+            merged.sort(key=lambda it: (dig(it, first) is None, dig(it, first) if dig(it, first) is not None else 0))
+        self._materialized[cache_key] = merged
+        return merged
+
+    # -- generation and caches --------------------------------------------------------------
+    def _generate(self, recipe: Recipe, key: tuple, params_items: tuple, size: int, index: int,
+                  scenario: str = "", override: Any = None) -> dict:
+        ctx = Ctx(rng=rng_for(self.seed, recipe.id, *key, size, index, scenario), index=index, size=size,
+                  params=dict(params_items), now_ms=self.now_ms, seed=self.seed, world=self,
+                  override=override, edge=scenario == "edge")
         return recipe.generate(ctx)
+
+    @lru_cache(maxsize=50_000)
+    def item(self, recipe_id: str, key: tuple, params_items: tuple, size: int, index: int, scenario: str = "") -> dict:
+        return self._generate(self.recipes[recipe_id], key, params_items, size, index, scenario)
 
     def materialize(self, collection: "Collection") -> list[dict]:
         """Every item of a collection, kept in a bounded LRU (bounded by total items held)."""
-        cache_key = (collection.recipe.id, collection.key, collection.size)
+        if collection.merged is not None:
+            return collection.merged
+        cache_key = (collection.recipe.id, collection.key, collection.size, collection.scenario)
         cached = self._materialized.get(cache_key)
         if cached is not None:
             self._materialized.move_to_end(cache_key)
@@ -133,12 +208,21 @@ class Collection:
     key: tuple
     params: dict
     size: int
+    scenario: str = ""
+    merged: list | None = None  # generated and pinned items, in order (only when records are pinned)
 
     def __len__(self) -> int:
         return self.size
 
+    @property
+    def ordered_by(self) -> tuple[str, ...]:
+        """Fields that grow with the index here (pinned records are merged in order of the first)."""
+        return self.recipe.ordered_by if self.merged is None else self.recipe.ordered_by[:1]
+
     def item(self, index: int) -> dict:
-        return self.world.item(self.recipe.id, self.key, tuple(sorted(self.params.items())), self.size, index)
+        if self.merged is not None:
+            return self.merged[index]
+        return self.world.item(self.recipe.id, self.key, tuple(sorted(self.params.items())), self.size, index, self.scenario)
 
     def items(self) -> list[dict]:
         return self.world.materialize(self)
@@ -149,3 +233,4 @@ class Collection:
 
     def slice(self, indices: Iterable[int]) -> list[dict]:
         return [self.item(i) for i in indices]
+

@@ -45,6 +45,9 @@ from typing import Any, Callable
 
 from faker import Faker
 
+from .dotted import dig
+from .times import format_time, parse_time_ms
+
 Gen = Callable[["Ctx"], Any]
 OMIT = object()  # sentinel: leave this property out
 
@@ -115,21 +118,6 @@ def pool(name: str) -> tuple:
     return tuple(provider() for _ in range(POOL_SIZE))
 
 
-# ---------------------------------------------------------------------------------------- times
-
-TIME_STYLES = {
-    "ms": lambda d: d.strftime("%Y-%m-%dT%H:%M:%S.") + f"{d.microsecond // 1000:03d}Z",
-    "s": lambda d: d.strftime("%Y-%m-%dT%H:%M:%SZ"),
-    "us": lambda d: d.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-    "sql": lambda d: d.strftime("%Y-%m-%d %H:%M:%S"),
-}
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-
-
-def format_time(epoch_ms: int, style: str = "ms") -> str:
-    return TIME_STYLES[style](EPOCH + timedelta(milliseconds=epoch_ms))
-
-
 # ------------------------------------------------------------------------------------ the context
 
 
@@ -148,6 +136,8 @@ class Ctx:
     times: dict = field(default_factory=dict)
     bound: dict = field(default_factory=dict)
     outer: list = field(default_factory=list)  # enclosing (obj, times) pairs, innermost last
+    override: Any = None  # a pinned record's given fields, consumed by the generator it targets
+    edge: bool = False  # hostile-but-valid data: nulls where nullable, odd unicode, maximum lengths
 
     def time_of(self, name: str) -> int | None:
         """The epoch-ms time of a field already generated here or in an enclosing object."""
@@ -166,16 +156,16 @@ class SchemaCompiler:
 
     # -- entities --------------------------------------------------------------------------
     def entity(self, name: str, key: Any, ctx: Ctx) -> dict:
-        return self._entity_cached(name, key, ctx.seed, ctx.now_ms, ctx.world)
+        return self._entity_cached(name, key, ctx.seed, ctx.now_ms, ctx.world, ctx.edge)
 
     @lru_cache(maxsize=65536)
-    def _entity_cached(self, name: str, key: Any, seed: int, now_ms: int, world: Any) -> dict:
+    def _entity_cached(self, name: str, key: Any, seed: int, now_ms: int, world: Any, edge: bool = False) -> dict:
         if name not in self._entity_gens:
             if name not in self.entity_schemas:
                 raise ValueError(f"x-faker: unknown entity {name!r}")
             self._entity_gens[name] = self.compile(self.entity_schemas[name])
         ctx = Ctx(rng=rng_for(seed, "entity", name, key), index=key if isinstance(key, int) else 0,
-                  size=0, params={"id": key}, now_ms=now_ms, seed=seed, world=world)
+                  size=0, params={"id": key}, now_ms=now_ms, seed=seed, world=world, edge=edge)
         return self._entity_gens[name](ctx)
 
     # -- compile ---------------------------------------------------------------------------
@@ -191,6 +181,18 @@ class SchemaCompiler:
             def base(ctx: Ctx, _inner=inner, _p=float(null_p)):
                 return None if ctx.rng.random() < _p else _inner(ctx)
 
+        kinds = schema.get("type") if isinstance(schema.get("type"), list) else [schema.get("type")]
+        nullable = bool(null_p) or "null" in kinds
+        derived = {"expr", "path", "seq", "uuid_from", "timeline", "after", "before", "choice", "from", "const"} & set(hint)
+        free_text = kinds[0] == "string" and not schema.get("format") and not derived and not ({"enum", "const"} & set(schema))
+        if nullable or free_text:
+            normal, max_length = base, int(schema.get("maxLength", 255))
+
+            def base(ctx: Ctx, _normal=normal):
+                if not ctx.edge:
+                    return _normal(ctx)
+                return None if nullable else edge_string(ctx.rng, max_length)
+
         return base
 
     def _base(self, schema: dict, hint: dict, prop: str) -> Gen:
@@ -205,7 +207,7 @@ class SchemaCompiler:
             return lambda ctx: ctx.params[name]
         if "from" in hint:
             binding, _, attr = hint["from"].partition(".")
-            return lambda ctx: _dig(ctx.bound[binding], attr)
+            return lambda ctx: dig(ctx.bound[binding], attr) if attr else ctx.bound[binding]
         if "expr" in hint:
             code = compile(hint["expr"], f"<x-faker {prop}>", "eval")
             return lambda ctx: _eval(code, ctx)
@@ -245,23 +247,32 @@ class SchemaCompiler:
         return self._string(schema, prop)
 
     def _object(self, schema: dict, hint: dict) -> Gen:
-        props = [(name, self.compile(sub, name), _omit_code(sub, name))
+        props = [(name, self.compile(sub, name), _omit_code(sub, name), _is_container(sub))
                  for name, sub in schema.get("properties", {}).items()]
         binds = [(name, b["entity"], compile(str(b.get("id", "index")), f"<bind {name}>", "eval"))
                  for name, b in hint.get("bind", {}).items()]
         compiler = self
 
         def make(ctx: Ctx) -> dict:
+            given, ctx.override = ctx.override, None
+            if not isinstance(given, dict):
+                given = None
             outer = (ctx.obj, ctx.times, ctx.bound)
             if ctx.obj or ctx.times:
                 ctx.outer.append((ctx.obj, ctx.times))
             ctx.obj, ctx.times, ctx.bound = {}, {}, dict(ctx.bound)
             for name, entity, id_code in binds:
                 ctx.bound[name] = compiler.entity(entity, _eval(id_code, ctx), ctx)
-            for name, gen, omit in props:
+            for name, gen, omit, container in props:
+                if given is not None and name in given:
+                    _use_given(ctx, name, given[name], gen, container)
+                    continue
                 if omit is not None and _eval(omit, ctx):
                     continue
                 ctx.obj[name] = gen(ctx)
+            if given is not None:  # fields the schema does not know are kept as given
+                for name, value in given.items():
+                    ctx.obj.setdefault(name, value)
             result = ctx.obj
             if outer[0] or outer[1]:
                 ctx.outer.pop()
@@ -273,7 +284,23 @@ class SchemaCompiler:
     def _array(self, schema: dict, hint: dict, prop: str) -> Gen:
         item = self.compile(schema.get("items", {}), prop)
         lo, hi = hint.get("count", [schema.get("minItems", 0), schema.get("maxItems", 3)])
-        return lambda ctx: [item(ctx) for _ in range(ctx.rng.randint(lo, hi))]
+        container = _is_container(schema.get("items", {}))
+
+        def make(ctx: Ctx) -> list:
+            given, ctx.override = ctx.override, None
+            if isinstance(given, list):  # a pinned record lists the elements itself
+                out = []
+                for element in given:
+                    if container and isinstance(element, (dict, list)):
+                        ctx.override = element
+                        out.append(item(ctx))
+                        ctx.override = None
+                    else:
+                        out.append(element)
+                return out
+            return [item(ctx) for _ in range(ctx.rng.randint(lo, hi))]
+
+        return make
 
     def _range(self, schema: dict, hint: dict) -> Gen:
         lo, hi = hint.get("range", [schema.get("minimum", 0), schema.get("maximum", 1000)])
@@ -328,6 +355,39 @@ class SchemaCompiler:
             return format_time(t, style)
 
         return after
+
+
+def _is_container(schema: dict) -> bool:
+    kinds = schema.get("type") if isinstance(schema.get("type"), list) else [schema.get("type")]
+    return ("object" in kinds or "array" in kinds or "properties" in schema) and "x-faker" not in schema
+
+
+def _use_given(ctx: Ctx, name: str, value: Any, gen: Gen, container: bool) -> None:
+    """A pinned record's value: nested objects are completed by the generator, the rest kept as is."""
+    if container and isinstance(value, (dict, list)):
+        ctx.override = value
+        ctx.obj[name] = gen(ctx)
+        ctx.override = None
+        return
+    ctx.obj[name] = value
+    if isinstance(value, str):
+        ms = parse_time_ms(value)
+        if ms is not None:
+            ctx.times[name] = ms  # so `after:` fields stay consistent with a pinned time
+
+
+EDGE_STRINGS = (
+    "Zoë Ørsted-Núñez", "李小龍", "محمد بن سلمان", "😀🎉 Party 🎊", "O'Brien \"The Hammer\" <b>&amp;</b>",
+    "Z̷̢a̶l̵g̷o̸ t̴e̷x̶t̵", "zero\u200bwidth\u200bspaces", "   leading and trailing   ", "tab\tand\nnewline",
+    "Ǆemal Ǉubović", "ﬀﬁﬂ ligatures", "NULL", "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 𝔪𝔞𝔱𝔥",
+)
+
+
+def edge_string(rng: random.Random, max_length: int = 255) -> str:
+    """Hostile but valid text: odd scripts, emoji, markup, or a string at its maximum length."""
+    if rng.random() < 0.3:
+        return ("é" * max_length)[:max_length]
+    return EDGE_STRINGS[int(rng.random() * len(EDGE_STRINGS))][:max_length]
 
 
 def _omit_code(schema: dict, prop: str):
@@ -398,12 +458,6 @@ def _base36(n: int) -> str:
         out = digits[d] + out
         if n == 0:
             return out
-
-
-def _dig(value: Any, dotted: str) -> Any:
-    for part in filter(None, dotted.split(".")):
-        value = value[part]
-    return value
 
 
 def _cumulative(weights: list[float]) -> list[float]:

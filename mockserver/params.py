@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from .errors import bad_request
-from .fake import format_time
+from .times import format_time, parse_time
 from .query import Condition, SortKey
 from .spec import Operation
 
@@ -116,24 +116,6 @@ def filter_conditions(cfg: dict, values: dict, now_ms: int) -> list[Condition]:
                 value = normalize_time(value, rule["time"], name)
             conditions.append(Condition(field, op, value))
     return conditions
-
-
-_TIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?\s*([Zz]|[+-]\d{2}:?\d{2})?$")
-
-
-def parse_time(text: str) -> datetime:
-    """RFC 3339 date-times and plain dates (midnight UTC); leap seconds count as :59."""
-    m = _TIME.match(text.strip())
-    if not m:
-        raise ValueError(text)
-    year, month, day, hour, minute, second, frac, zone = m.groups()
-    dt = datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), min(int(second or 0), 59),
-                  int(round(float(frac or 0) * 1_000_000)) if frac else 0, tzinfo=timezone.utc)
-    if zone and zone.upper() != "Z":
-        sign = 1 if zone[0] == "+" else -1
-        digits = zone[1:].replace(":", "")
-        dt -= sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
-    return dt
 
 
 def normalize_time(value: Any, style: str, name: str) -> str:

@@ -13,19 +13,8 @@ from bisect import bisect_left, bisect_right
 from typing import Any, Callable
 
 from .dataset import Collection
+from .dotted import dig
 from .query import Condition, Page, Query, SortKey
-
-
-def dig(item: Any, dotted: str) -> Any:
-    """The value at a dotted path (`data.codes.0.code`); None where the path does not exist."""
-    for part in dotted.split("."):
-        if isinstance(item, dict):
-            item = item.get(part)
-        elif isinstance(item, list) and part.isdigit() and int(part) < len(item):
-            item = item[int(part)]
-        else:
-            return None
-    return item
 
 
 def matches(item: dict, cond: Condition) -> bool:
@@ -69,7 +58,7 @@ def _null_last(value: Any) -> tuple:
 
 def select(collection: Collection, query: Query) -> Page:
     """Apply conditions and sort to the whole collection, then cut out the requested page."""
-    ordered_by = collection.recipe.ordered_by
+    ordered_by = collection.ordered_by
     lo, hi = 0, collection.size
     rest: list[Condition] = []
     for cond in query.conditions:

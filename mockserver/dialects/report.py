@@ -86,10 +86,10 @@ class ReportDialect(Dialect):
         return out.getvalue()
 
     def error_body(self, error: RequestError) -> Any:
-        if error.status == 400 and error.problems and all(p.parameter for p in error.problems):
+        if error.status == 400 and error.problems:
             body: dict[str, list[str]] = {}
-            for p in error.problems:
-                body.setdefault(p.parameter, []).append(p.message)
+            for p in error.problems:  # Django REST framework keys problems by field, or `non_field_errors`
+                body.setdefault(p.parameter or "non_field_errors", []).append(p.message)
             return body
         return {"detail": "; ".join(p.message for p in error.problems) or error.title}
 

@@ -1,0 +1,45 @@
+"""A bounded record of every request the mock received, with its validation result.
+
+Clients under test are checked against it (`GET /__mock/requests`, `mockserver verify`). Each
+worker process keeps its own journal; run with one worker when verifying a client.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import deque
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+
+
+@dataclass
+class Entry:
+    id: int
+    at: str
+    method: str
+    path: str
+    query: str
+    operation: str | None
+    status: int
+    parameters: dict[str, list[str]] = field(default_factory=dict)
+    violations: list[str] = field(default_factory=list)
+
+
+class Journal:
+    def __init__(self, size: int = 10_000):
+        self.entries: deque[Entry] = deque(maxlen=size)
+        self._ids = itertools.count(1)
+
+    def add(self, method: str, path: str, query: str, operation: str | None, status: int,
+            parameters: dict[str, list[str]], violations: list[str]) -> Entry:
+        entry = Entry(next(self._ids), datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+                      method, path, query, operation, status, parameters, violations)
+        self.entries.append(entry)
+        return entry
+
+    def as_json(self) -> dict:
+        entries = [asdict(e) for e in self.entries]
+        return {"total": len(entries), "violations": sum(1 for e in entries if e["violations"]), "requests": entries}
+
+    def clear(self) -> None:
+        self.entries.clear()

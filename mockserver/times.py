@@ -1,0 +1,45 @@
+"""Times as the vendors print them, and the lenient RFC 3339 reader filters need."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+TIME_STYLES = {
+    "ms": lambda d: d.strftime("%Y-%m-%dT%H:%M:%S.") + f"{d.microsecond // 1000:03d}Z",  # 2023-05-30T23:10:56.016Z
+    "s": lambda d: d.strftime("%Y-%m-%dT%H:%M:%SZ"),  # 2023-11-07T05:31:56Z
+    "us": lambda d: d.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),  # 2021-11-22T11:59:00.000000Z
+    "sql": lambda d: d.strftime("%Y-%m-%d %H:%M:%S"),  # 2021-02-01 00:00:00
+}
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def format_time(epoch_ms: int, style: str = "ms") -> str:
+    return TIME_STYLES[style](EPOCH + timedelta(milliseconds=epoch_ms))
+
+
+_TIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?\s*([Zz]|[+-]\d{2}:?\d{2})?$")
+
+
+def parse_time(text: str) -> datetime:
+    """RFC 3339 date-times and plain dates (midnight UTC); leap seconds count as :59."""
+    m = _TIME.match(text.strip())
+    if not m:
+        raise ValueError(text)
+    year, month, day, hour, minute, second, frac, zone = m.groups()
+    dt = datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), min(int(second or 0), 59),
+                  int(round(float(frac or 0) * 1_000_000)) if frac else 0, tzinfo=timezone.utc)
+    if zone and zone.upper() != "Z":
+        sign = 1 if zone[0] == "+" else -1
+        digits = zone[1:].replace(":", "")
+        dt -= sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+    return dt
+
+
+
+def parse_time_ms(text: str) -> int | None:
+    """Epoch milliseconds of a time string in any of our styles, or None if it is not a time."""
+    try:
+        return int(parse_time(text).timestamp() * 1000)
+    except (ValueError, OverflowError):
+        return None
