@@ -357,9 +357,15 @@ class SchemaCompiler:
         return after
 
 
+_PRODUCERS = {"expr", "from", "const", "path", "seq", "uuid_from", "choice", "pool", "range"}
+
+
 def _is_container(schema: dict) -> bool:
+    """An object or array the generator builds field by field (so a pinned value can be completed)."""
     kinds = schema.get("type") if isinstance(schema.get("type"), list) else [schema.get("type")]
-    return ("object" in kinds or "array" in kinds or "properties" in schema) and "x-faker" not in schema
+    hint = schema.get("x-faker")
+    produced = isinstance(hint, str) or (isinstance(hint, dict) and bool(_PRODUCERS & set(hint)))
+    return ("object" in kinds or "array" in kinds or "properties" in schema) and not produced
 
 
 def _use_given(ctx: Ctx, name: str, value: Any, gen: Gen, container: bool) -> None:

@@ -61,8 +61,12 @@ def apply(world: World, fixtures: list[dict]) -> int:
                 known = ", ".join(sorted(world.by_operation_id))
                 raise FixtureError(f"unknown operation {operation!r}; known: {known}")
             params = {k: str(v) for k, v in (fixture.get("params") or {}).items()}
-            collection = world.pin(operation, params, fixture["records"], bool(fixture.get("replace")))
-            _validate(collection)
+            _check_given(world.by_operation_id[operation], fixture["records"])
+            try:
+                collection = world.pin(operation, params, fixture["records"], bool(fixture.get("replace")))
+                _validate(collection)
+            except (TypeError, KeyError, AttributeError, ArithmeticError) as exc:
+                raise FixtureError(f"{operation}: cannot complete the pinned records: {exc!r}") from None
             count += len(fixture["records"])
     except (FixtureError, ValueError) as exc:
         world.pins.clear()
@@ -70,6 +74,24 @@ def apply(world: World, fixtures: list[dict]) -> int:
         world.clear_caches()
         raise FixtureError(str(exc)) from None
     return count
+
+
+def _check_given(recipe, records: list[dict]) -> None:
+    """The given fields alone must fit the item schema (before the generator builds on them)."""
+    validator = jsonschema_rs.validator_for(_without_required(recipe.item_schema), validate_formats=True)
+    for record in records:
+        error = next(iter(validator.iter_errors(record)), None)
+        if error is not None:
+            where = "/".join(map(str, error.instance_path)) or "(record)"
+            raise FixtureError(f"{recipe.op.operation_id}: pinned record is invalid at {where}: {error.message}")
+
+
+def _without_required(schema: Any) -> Any:
+    if isinstance(schema, dict):
+        return {k: _without_required(v) for k, v in schema.items() if k != "required"}
+    if isinstance(schema, list):
+        return [_without_required(v) for v in schema]
+    return schema
 
 
 def _validate(collection) -> None:
