@@ -115,12 +115,16 @@ class World:
         if size is None:
             size = self.size_override
         if size is None:
-            size = recipe.size_rule.size_for(self.seed, recipe.id, *key)
+            size = self._size(recipe.id, key)
         pin = self.pins.get((recipe.id, key))
         if pin is None:
             return Collection(self, recipe, key, own_params, size)
         merged = self._merged(recipe, key, own_params, size, pin)
         return Collection(self, recipe, key, own_params, len(merged), "", merged)
+
+    @lru_cache(maxsize=100_000)
+    def _size(self, recipe_id: str, key: tuple) -> int:
+        return self.recipes[recipe_id].size_rule.size_for(self.seed, recipe_id, *key)
 
     def entity(self, spec_name: str, entity: str, key: Any) -> dict:
         """A shared record (a customer, a currency): a pure function of (seed, entity, key)."""
@@ -219,10 +223,20 @@ class Collection:
         """Fields that grow with the index here (pinned records are merged in order of the first)."""
         return self.recipe.ordered_by if self.merged is None else self.recipe.ordered_by[:1]
 
+    @property
+    def params_items(self) -> tuple:
+        return tuple(sorted(self.params.items()))
+
     def item(self, index: int) -> dict:
         if self.merged is not None:
             return self.merged[index]
-        return self.world.item(self.recipe.id, self.key, tuple(sorted(self.params.items())), self.size, index, self.scenario)
+        return self.world.item(self.recipe.id, self.key, self.params_items, self.size, index, self.scenario)
+
+    def slice(self, indices: Iterable[int]) -> list[dict]:
+        if self.merged is not None:
+            return [self.merged[i] for i in indices]
+        item, args = self.world.item, (self.recipe.id, self.key, self.params_items, self.size)
+        return [item(*args, i, self.scenario) for i in indices]
 
     def items(self) -> list[dict]:
         return self.world.materialize(self)
@@ -231,6 +245,4 @@ class Collection:
         """Helper for cross-collection invariants in `x-faker` expressions."""
         return sum(item.get(field) or 0 for item in self.items())
 
-    def slice(self, indices: Iterable[int]) -> list[dict]:
-        return [self.item(i) for i in indices]
 

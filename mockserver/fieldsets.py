@@ -40,8 +40,12 @@ def _keep(obj: Any, tree: dict) -> Any:
         return obj
     out = {}
     for key, sub in tree.items():
-        if key in obj:
-            out[key] = obj[key] if sub is True else _keep(obj[key], sub)
+        if key not in obj:
+            continue
+        if sub is True:
+            out[key] = obj[key]
+        elif isinstance(obj[key], (dict, list)):  # `a.b` under a plain value names nothing: dropped
+            out[key] = _keep(obj[key], sub)
     return out
 
 

@@ -45,9 +45,9 @@ def paging_window(op: Operation, cfg: dict, values: dict) -> tuple[int, int, str
             size = limit
         page = int(values.get(page_name) or 1)
         return (page - 1) * size, size, "page"
-    offset = int(values.get(offset_name) or 0) if offset_name else 0
-    if offset_name is None and page_name is not None:
+    if page_name is not None and not use_offset:  # page-style by default where the vendor pages by number
         return (int(values.get(page_name) or 1) - 1) * limit, limit, "page"
+    offset = int(values.get(offset_name) or 0) if offset_name else 0
     return offset, limit, "offset"
 
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
+def _ymd(d: datetime) -> str:
+    return f"{d.year:04d}-{d.month:02d}-{d.day:02d}"  # strftime("%Y") drops the zero before year 1000
+
+
 TIME_STYLES = {
-    "ms": lambda d: d.strftime("%Y-%m-%dT%H:%M:%S.") + f"{d.microsecond // 1000:03d}Z",  # 2023-05-30T23:10:56.016Z
-    "s": lambda d: d.strftime("%Y-%m-%dT%H:%M:%SZ"),  # 2023-11-07T05:31:56Z
-    "us": lambda d: d.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),  # 2021-11-22T11:59:00.000000Z
-    "sql": lambda d: d.strftime("%Y-%m-%d %H:%M:%S"),  # 2021-02-01 00:00:00
+    "ms": lambda d: f"{_ymd(d)}T{d:%H:%M:%S}.{d.microsecond // 1000:03d}Z",  # 2023-05-30T23:10:56.016Z
+    "s": lambda d: f"{_ymd(d)}T{d:%H:%M:%S}Z",  # 2023-11-07T05:31:56Z
+    "us": lambda d: f"{_ymd(d)}T{d:%H:%M:%S}.{d.microsecond:06d}Z",  # 2021-11-22T11:59:00.000000Z
+    "sql": lambda d: f"{_ymd(d)} {d:%H:%M:%S}",  # 2021-02-01 00:00:00
 }
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 

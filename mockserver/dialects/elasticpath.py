@@ -33,9 +33,13 @@ def split_terms(expression: str) -> list[str]:
     return terms
 
 
-def pad_time(value: str, style: str = "ms") -> str:
+def pad_time(value: str, style: str = "ms", op: str = "gt") -> str:
     """A date or UTC date-time as the items print it, by string padding (no calendar check, so a
-    pattern-valid `2023-02-30` compares sensibly instead of failing)."""
+    pattern-valid `2023-02-30` compares sensibly instead of failing).
+
+    Digits finer than the items carry are rounded so that the comparison stays exact: items are
+    whole units, so `gt`/`le` v equal `gt`/`le` floor(v), and `ge`/`lt` v equal `ge`/`lt` ceil(v).
+    """
     if _DATE_ONLY.match(value):
         value += "T00:00:00Z"
     body = value.rstrip("Zz")
@@ -43,11 +47,26 @@ def pad_time(value: str, style: str = "ms") -> str:
         body += ":00"
     whole, _, frac = body.partition(".")
     whole = whole[:10] + "T" + whole[11:]
-    if style == "ms":
-        return f"{whole}.{(frac + '000')[:3]}Z"
-    if style == "us":
-        return f"{whole}.{(frac + '000000')[:6]}Z"
-    return f"{whole}Z"
+    places = {"ms": 3, "us": 6}.get(style, 0)
+    kept, dropped = (frac + "0" * places)[:places], frac[places:]
+    padded = f"{whole}.{kept}" if places else whole
+    if dropped.strip("0") and op in ("ge", "lt"):
+        padded = _increment(padded)
+    return padded + "Z"
+
+
+def _increment(text: str) -> str:
+    """Add one unit in the last digit, carrying through the digits (`:59.999` -> `:60.000`): the
+    result is not always a real time, but it sorts exactly where the next real one would."""
+    chars = list(text)
+    for i in range(len(chars) - 1, -1, -1):
+        if not chars[i].isdigit():
+            continue
+        if chars[i] != "9":
+            chars[i] = str(int(chars[i]) + 1)
+            return "".join(chars)
+        chars[i] = "0"
+    return "".join(chars)
 
 
 class ElasticPathDialect(Dialect):
@@ -73,7 +92,7 @@ class ElasticPathDialect(Dialect):
             if op not in rule["ops"]:
                 raise bad_request(f"'{param}': {field!r} supports {', '.join(rule['ops'])}, not {op!r}", param)
             if "time" in rule:
-                value = pad_time(value, rule["time"])
+                value = pad_time(value, rule["time"], op)
             out.append(Condition(rule.get("path", field), op, value))
         return out
 
