@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from functools import lru_cache
+from typing import Any, Callable
 
 
 def dig(value: Any, dotted: str) -> Any:
@@ -15,3 +16,21 @@ def dig(value: Any, dotted: str) -> Any:
         else:
             return None
     return value
+
+
+@lru_cache(maxsize=4096)
+def getter(dotted: str) -> Callable[[Any], Any]:
+    """A reader for one dotted path, split once: for hot loops (CSV rows, sort keys, filters)."""
+    parts = tuple(dotted.split("."))
+    if len(parts) == 1:
+        (only,) = parts
+        return lambda value: value.get(only) if isinstance(value, dict) else None
+    if len(parts) == 2 and not any(p.isdigit() for p in parts):
+        first, second = parts
+
+        def two(value: Any) -> Any:
+            inner = value.get(first) if isinstance(value, dict) else None
+            return inner.get(second) if isinstance(inner, dict) else None
+
+        return two
+    return lambda value: dig(value, dotted)

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Iterable
 
 
 def keep(obj: Any, paths: Iterable[str]) -> Any:
     """Only the given dotted paths of `obj`; paths that do not exist are silently dropped."""
-    tree = _tree(paths)
-    return _keep(obj, tree)
+    return _keep(obj, _tree(tuple(paths)))
 
 
-def drop(obj: Any, paths: Iterable[str]) -> Any:
-    """`obj` without the given dotted paths."""
-    tree = _tree(paths)
-    return _drop(obj, tree)
+def keep_each(items: list, paths: Iterable[str]) -> list:
+    tree = _tree(tuple(paths))
+    return [_keep(item, tree) for item in items]
 
 
-def _tree(paths: Iterable[str]) -> dict:
+@lru_cache(maxsize=1024)
+def _tree(paths: tuple[str, ...]) -> dict:
     tree: dict = {}
     for path in paths:
         node = tree
@@ -46,18 +46,4 @@ def _keep(obj: Any, tree: dict) -> Any:
             out[key] = obj[key]
         elif isinstance(obj[key], (dict, list)):  # `a.b` under a plain value names nothing: dropped
             out[key] = _keep(obj[key], sub)
-    return out
-
-
-def _drop(obj: Any, tree: dict) -> Any:
-    if isinstance(obj, list):
-        return [_drop(v, tree) for v in obj]
-    if not isinstance(obj, dict):
-        return obj
-    out = {}
-    for key, value in obj.items():
-        sub = tree.get(key)
-        if sub is True:
-            continue
-        out[key] = value if sub is None else _drop(value, sub)
     return out

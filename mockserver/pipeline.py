@@ -13,12 +13,12 @@ from bisect import bisect_left, bisect_right
 from typing import Any, Callable
 
 from .dataset import Collection
-from .dotted import dig
+from .dotted import dig, getter
 from .query import Condition, Page, Query, SortKey
 
 
 def matches(item: dict, cond: Condition) -> bool:
-    value = dig(item, cond.field)
+    value = getter(cond.field)(item)
     op = cond.op
     if op == "is_null":
         return value is None
@@ -48,7 +48,8 @@ def sort_items(items: list, keys: tuple[SortKey, ...], get: Callable[[Any], dict
     """
     result = list(items)
     for key in reversed(keys):
-        result.sort(key=lambda it, f=key.field: _null_last(dig(get(it), f)), reverse=key.descending)
+        read = getter(key.field)
+        result.sort(key=lambda it: _null_last(read(get(it))), reverse=key.descending)
     return result
 
 

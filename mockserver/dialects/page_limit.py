@@ -26,7 +26,7 @@ class PageLimitDialect(Dialect):
     def render(self, page: Page, query: Query, request: RequestInfo) -> Rendered:
         items = page.items
         if query.fields is not None:
-            items = [fieldsets.keep(it, query.fields) for it in items]
+            items = fieldsets.keep_each(items, query.fields)
         limit = page.limit
         meta = {"page": page.offset // limit + 1, "limit": limit, "total": page.total,
                 "totalPages": pages_for(page.total, limit)}

@@ -15,7 +15,7 @@ from typing import Any
 
 from .. import fieldsets
 from ..errors import RequestError
-from ..pipeline import dig
+from ..dotted import getter
 from ..query import Page, Query
 from .base import Dialect, Rendered, RequestInfo
 
@@ -65,7 +65,7 @@ class ReportDialect(Dialect):
         fmt = query.extra["values"].get(self.cfg.get("format", {}).get("param", "format"), "json")
         if fmt == "csv":
             return Rendered(self._csv(page.items, keys), media_type="text/csv")
-        rows = [fieldsets.keep(item, keys) for item in page.items]
+        rows = fieldsets.keep_each(page.items, keys)
         return Rendered({"total": page.total, "column_headers": self._headers(keys, query), "rows": rows})
 
     def _csv(self, items: list[dict], keys: list[str]) -> str:
@@ -81,8 +81,9 @@ class ReportDialect(Dialect):
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow([label for label, _ in flat])
+        readers = [getter(k) for _, k in flat]
         for item in items:
-            writer.writerow(["" if (v := dig(item, k)) is None else v for _, k in flat])
+            writer.writerow(["" if (v := read(item)) is None else v for read in readers])
         return out.getvalue()
 
     def error_body(self, error: RequestError) -> Any:
