@@ -75,11 +75,15 @@ def serve(host, port, workers, reload, fixture_files, latency, error_rate, rate_
     settings.fixtures = list(fixture_files)
     settings.misbehave = tuple(misbehave)
     try:
-        create_app(settings)  # fail fast, with a clear message, on a bad spec or fixtures file
+        app = create_app(settings)  # fail fast, with a clear message, on a bad spec or fixtures file
     except (ValueError, OSError) as exc:
         raise click.ClickException(str(exc)) from None
-    os.environ.update(settings.to_env())
     click.echo(f"mockserver: serving {', '.join(settings.specs or ['all bundled specs'])} on http://{host}:{port} (seed {seed})", err=True)
+    if workers == 1 and not reload:
+        uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False)
+        return
+    # Several processes, or restarts: each builds its own app from the same settings (same data).
+    os.environ.update(settings.to_env())
     watch = sorted({str(Path(p).resolve().parent) for p in [*(resolve_spec_path(s) for s in settings.specs or []),
                                                             *bundled_spec_paths(), *settings.fixtures]})
     uvicorn.run("mockserver.app:app_from_env", factory=True, host=host, port=port, workers=None if reload else workers,
