@@ -25,3 +25,23 @@ test: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
+
+# Benchmarks and robustness runs (issue #5): loopback only, bounded, kept out of `make test`.
+# See bench/README.md. ARGS passes options through, e.g. `make bench ARGS="--only teamup --skip-scaling"`.
+SOAK_SECONDS ?= 60
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.run $(ARGS)
+
+soak: $(STAMP)
+	$(BIN)/python -m bench.soak --seconds $(SOAK_SECONDS) $(ARGS)
+
+fuzz: $(STAMP)
+	$(BIN)/python -m bench.fuzz $(ARGS)
+
+# Contract checks against a running API: `make serve` in one shell, `make contracts` in another
+# (or `make contracts URL=https://api.example ARGS='--spec ops-promotions --token-env OPS_TOKEN'`).
+URL ?= http://$(HOST):$(PORT)
+
+contracts: $(STAMP)
+	$(BIN)/contracts run --base-url $(URL) $(ARGS)

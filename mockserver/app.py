@@ -158,7 +158,8 @@ class OperationEndpoint:
                            query_items=query_items, entity=self.world.entity)
         rendered = self.dialect.render(page, query, info)
         if faults:
-            rendered.body = misbehave.on_body(rendered.body, faults, self.dialect, self.recipe.item_schema)
+            rendered.body = misbehave.on_body(rendered.body, faults, self.dialect, self.recipe.item_schema,
+                                              self.recipe.identity)
         return rendered
 
     def preferred(self, prefer: control.Preferences) -> Rendered | None:

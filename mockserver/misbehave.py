@@ -54,15 +54,16 @@ def on_page(page: Page, faults: tuple[str, ...]) -> Page:
     return page
 
 
-def on_body(body: Any, faults: tuple[str, ...], dialect: Any, item_schema: dict) -> Any:
+def on_body(body: Any, faults: tuple[str, ...], dialect: Any, item_schema: dict, identity: str | None = None) -> Any:
     if not isinstance(body, dict):
         return body
     if "next-on-last-page" in faults and isinstance(body.get("links"), dict) and body["links"].get("next") is None:
         links = body["links"]
         links["next"] = links.get("current") or links.get("self")
     if "drop-required" in faults:
-        required = item_schema.get("required") or []
+        # The first required field, or else the top of the item's identity (rows with no `required`).
+        dropped = (item_schema.get("required") or [(identity or "").split(".")[0]])[0]
         items = dialect.items_of(body)
         for i, item in enumerate(items):  # copies: the originals live in the item cache
-            items[i] = {k: v for k, v in item.items() if k not in required[:1]}
+            items[i] = {k: v for k, v in item.items() if k != dropped}
     return body

@@ -25,8 +25,8 @@ class JsonApiDialect(Dialect):
         if not cfg:
             return None
         main = cfg.get("type", "")
-        only = _by_type(values.get(cfg.get("only", "only")), main)
-        exclude = _by_type(values.get(cfg.get("except", "except")), main)
+        only = by_type(values.get(cfg.get("only", "only")), main)
+        exclude = by_type(values.get(cfg.get("except", "except")), main)
         clash = sorted(set(only) & set(exclude))
         if clash:
             raise bad_request(f"'only' and 'except' both reference {', '.join(clash)}; use one per resource",
@@ -104,7 +104,7 @@ class JsonApiDialect(Dialect):
         return body["meta"]["total"]
 
 
-def _by_type(raw: str | None, main: str) -> dict[str, set[str]]:
+def by_type(raw: str | None, main: str) -> dict[str, set[str]]:
     """`discountCodes.code,currencies.name,code` -> {discountCodes: {code}, currencies: {name}}."""
     out: dict[str, set[str]] = {}
     for part in (raw or "").split(","):
@@ -114,3 +114,11 @@ def _by_type(raw: str | None, main: str) -> dict[str, set[str]]:
         kind, dot, attribute = part.rpartition(".")
         out.setdefault(kind if dot else main, set()).add(attribute)
     return out
+
+
+def fieldsets_clash(query: dict, main: str) -> bool:
+    """Whether `only` and `except` name the same resource (documented as not allowed: a 422)."""
+    only, exclude = query.get("only"), query.get("except")
+    if not isinstance(only, str) or not isinstance(exclude, str):
+        return False
+    return bool(set(by_type(only, main)) & set(by_type(exclude, main)))

@@ -1,0 +1,173 @@
+"""Three views of one `RunResult`: the terminal summary, a Markdown report and a JUnit XML file.
+
+All three pass their final text through the run's redactor, whatever the findings already did.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+from pathlib import Path
+from typing import Callable
+
+from .results import CheckResult, OperationResult
+from .runner import RunResult
+
+Redact = Callable[[str], str]
+
+
+def _headline(r: RunResult) -> str:
+    verdict = "FAILED" if r.exit_code else "passed"
+    checks = sum(len(op.checks) for op in r.operations)
+    return (f"contracts {verdict}: {r.base_url}, {len(r.specs)} specs, {len(r.operations)} operations, "
+            f"{checks} checks, {r.requests} requests ({r.successes} 2xx, {r.throttled} throttled) in {r.seconds:.1f}s, "
+            f"seed {r.seed}")
+
+
+def _token_line(r: RunResult) -> str:
+    if r.placeholder_token:
+        return "token: placeholder (none given); enough for the mock, and conformance.ignored_auth was skipped"
+    return f"token: from {r.token_origin} (shown as ***)"
+
+
+def _counts(op: OperationResult) -> tuple[int, int, int, int]:
+    statuses = [c.status for c in op.checks.values()]
+    return (len(op.checks), sum(c.assertions for c in op.checks.values()),
+            sum(s in ("failed", "error") for s in statuses), statuses.count("skipped"))
+
+
+def _skips(r: RunResult) -> dict[str, list[str]]:
+    """{check: reason} -> operations, so one reason is printed once."""
+    skipped: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for op in r.operations:
+        for check in op.checks.values():
+            if check.status == "skipped":
+                skipped[(check.name, check.skipped)].append(op.label)
+    return skipped
+
+
+def summary_text(r: RunResult, redact: Redact) -> str:
+    lines = [_headline(r), _token_line(r)]
+    if r.absent_specs:
+        lines.append(f"not served at this base URL: {', '.join(r.absent_specs)}")
+    lines.append("")
+    width = max([len(op.label) for op in r.operations] + [9])
+    lines.append(f"{'OPERATION':<{width}}  {'CHECKS':>6}  {'ASSERTIONS':>10}  {'FAILED':>6}  {'SKIPPED':>7}  {'REQUESTS':>8}")
+    for op in r.operations:
+        checks, assertions, failed, skipped = _counts(op)
+        lines.append(f"{op.label:<{width}}  {checks:>6}  {assertions:>10}  {failed:>6}  {skipped:>7}  {op.requests:>8}")
+    for (name, reason), ops in _skips(r).items():
+        lines.append(f"skipped {name} on {len(ops)} operation(s): {reason}")
+    failures = r.failed_checks
+    if failures:
+        lines += ["", "FAILURES"]
+        for op in r.operations:
+            if op.failed:
+                lines += failure_lines(op, op.failed)
+    for problem in r.problems:
+        lines.append(f"RUN PROBLEM: {problem}")
+    lines.append("")
+    lines.append(f"{'FAILED' if r.exit_code else 'OK'}: {len(failures)} failed checks" +
+                 (f", {len(r.problems)} run problems" if r.problems else ""))
+    return redact("\n".join(lines) + "\n")
+
+
+DETAIL_LINES = 14  # of a finding's detail (a schema error, a traceback) in the terminal; reports keep all
+
+
+def failure_lines(op: OperationResult, checks: list[CheckResult], detail_lines: int = DETAIL_LINES) -> list[str]:
+    """The operation, then each failed check with its findings (claim, expected, got, curl)."""
+    out = [f"{op.label}  {op.method} {op.path}"]
+    for check in checks:
+        out += _failure_block(check, "  ", detail_lines)
+    return out
+
+
+def _failure_block(check: CheckResult, indent: str, detail_lines: int) -> list[str]:
+    kind = "error" if check.status == "error" else f"{check.failures} failure(s)"
+    out = [f"{indent}{check.name}: {kind}"]
+    for finding in check.findings:
+        first, *rest = finding.lines()
+        out.append(f"{indent}- {first}")
+        if finding.detail:
+            rest = rest[:-1]
+        out += [f"{indent}  {line}" for text in rest for line in text.splitlines()]
+        detail = finding.detail.splitlines()
+        out += [f"{indent}  {line}" for line in detail[:detail_lines]]
+        if len(detail) > detail_lines:
+            out.append(f"{indent}  ... ({len(detail) - detail_lines} more lines in the --report file)")
+    if check.failures > len(check.findings):
+        out.append(f"{indent}  ... and {check.failures - len(check.findings)} more of this check")
+    return out
+
+
+def markdown(r: RunResult, redact: Redact) -> str:
+    lines = [f"# Contract checks: {r.base_url}", "", f"**{_headline(r)}**", "", _token_line(r), ""]
+    if r.absent_specs:
+        lines += [f"Not served at this base URL: {', '.join(r.absent_specs)}", ""]
+    lines += ["| operation | checks | assertions | failed | skipped | requests |", "|---|---:|---:|---:|---:|---:|"]
+    for op in r.operations:
+        checks, assertions, failed, skipped = _counts(op)
+        lines.append(f"| `{op.label}` | {checks} | {assertions} | {failed} | {skipped} | {op.requests} |")
+    lines.append("")
+    for op in r.operations:
+        lines += [f"## {op.label}: `{op.method} {op.path}`", "", "| check | status | assertions | failures |",
+                  "|---|---|---:|---:|"]
+        for check in op.checks.values():
+            note = f" ({check.skipped})" if check.status == "skipped" else ""
+            lines.append(f"| `{check.name}` | {check.status}{note} | {check.assertions} | {check.failures} |")
+        lines.append("")
+        for check in op.failed:
+            lines += [f"### `{check.name}` ({check.status})", ""]
+            for finding in check.findings:
+                lines.append(f"- {finding.claim}")
+                if finding.expected:
+                    lines.append(f"  - expected: `{finding.expected}`")
+                if finding.actual:
+                    lines.append(f"  - got: `{finding.actual}`")
+                if finding.curl:
+                    lines += ["", "  ```sh", f"  {finding.curl}", "  ```"]
+                if finding.detail:
+                    lines += ["", "  ```", *[f"  {line}" for line in finding.detail.splitlines()], "  ```"]
+            lines.append("")
+    if r.problems:
+        lines += ["## Run problems", ""] + [f"- {p}" for p in r.problems] + [""]
+    return redact("\n".join(lines) + "\n")
+
+
+def junit_xml(r: RunResult, redact: Redact) -> str:
+    suites = ET.Element("testsuites", name="contracts", time=f"{r.seconds:.3f}")
+    totals = defaultdict(int)
+    for op in r.operations:
+        suite = ET.SubElement(suites, "testsuite", name=op.label, time=f"{op.seconds:.3f}")
+        counts = defaultdict(int)
+        for check in op.checks.values():
+            case = ET.SubElement(suite, "testcase", classname=f"contracts.{op.spec}.{op.operation_id}", name=check.name)
+            counts["tests"] += 1
+            if check.status in ("failed", "error"):
+                tag = "error" if check.status == "error" else "failure"
+                counts["errors" if tag == "error" else "failures"] += 1
+                element = ET.SubElement(case, tag, message=redact(check.findings[0].claim if check.findings else check.name),
+                                        type=check.name)
+                element.text = redact("\n\n".join("\n".join(f.lines()) for f in check.findings))
+            elif check.status == "skipped":
+                counts["skipped"] += 1
+                ET.SubElement(case, "skipped", message=redact(check.skipped))
+        for key in ("tests", "failures", "errors", "skipped"):
+            suite.set(key, str(counts[key]))
+            totals[key] += counts[key]
+    if r.problems:
+        suite = ET.SubElement(suites, "testsuite", name="run", tests="1", failures="1", errors="0", skipped="0")
+        case = ET.SubElement(suite, "testcase", classname="contracts.run", name="run")
+        ET.SubElement(case, "failure", message=redact(r.problems[0]), type="run").text = redact("\n".join(r.problems))
+        totals["tests"] += 1
+        totals["failures"] += 1
+    for key in ("tests", "failures", "errors", "skipped"):
+        suites.set(key, str(totals[key]))
+    ET.indent(suites)
+    return redact(ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n")
+
+
+def write(path: str | Path, text: str) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(text, encoding="utf-8")
