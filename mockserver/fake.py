@@ -42,7 +42,6 @@ import random
 import string
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Any, Callable
 

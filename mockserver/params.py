@@ -14,7 +14,6 @@ envelope).
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
 

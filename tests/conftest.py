@@ -36,6 +36,13 @@ def client(app):
         yield c
 
 
+@pytest.fixture(scope="session")
+def anonymous(app):
+    """A client that sends no credentials (each test adds the Authorization header it wants)."""
+    with TestClient(app) as c:
+        yield c
+
+
 def operation(operation_id: str):
     return next(op for op in OPERATIONS if op.operation_id == operation_id)
 

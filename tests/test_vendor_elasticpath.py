@@ -12,7 +12,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import jsonschema_rs
 import pytest
-from starlette.testclient import TestClient
 
 from .conftest import operation
 
@@ -526,12 +525,6 @@ def test_malformed_filters_are_400s(client, expression, usages_of):
 
 
 # ------------------------------------------------------------------------------------- auth
-
-@pytest.fixture(scope="module")
-def anonymous(app):
-    with TestClient(app) as c:
-        yield c
-
 
 @pytest.mark.parametrize("url", [codes_url(PROMOTION), usages_url(PROMOTION, CODE)])
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Basic x"}, {"Authorization": "Bearer"},

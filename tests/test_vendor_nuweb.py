@@ -11,7 +11,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import jsonschema_rs
 import pytest
-from starlette.testclient import TestClient
 
 from .conftest import operation
 
@@ -404,12 +403,6 @@ def test_codes_are_json_api_resources(live, with_trashed):
 
 
 # --------------------------------------------------------------------------------------- auth
-
-@pytest.fixture(scope="module")
-def anonymous(app):
-    with TestClient(app) as c:
-        yield c
-
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Basic x"}, {"Authorization": "Bearer"},
                                      {"Authorization": "Token abc"}], ids=str)

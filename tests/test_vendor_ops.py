@@ -12,7 +12,6 @@ from datetime import datetime
 
 import jsonschema_rs
 import pytest
-from starlette.testclient import TestClient
 
 from .conftest import operation
 
@@ -328,12 +327,6 @@ def test_non_uuid_promotion_id_is_a_400(client, bad_id):
 def test_every_problem_is_listed(client):
     messages = rejected(client, url_for("nope"), limit="2.5", status="LOST")
     assert len(messages) == 3
-
-
-@pytest.fixture(scope="module")
-def anonymous(app):
-    with TestClient(app) as c:
-        yield c
 
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Basic x"}, {"Authorization": "Bearer"},

@@ -12,7 +12,6 @@ from datetime import datetime, timedelta, timezone
 
 import jsonschema_rs
 import pytest
-from starlette.testclient import TestClient
 
 from .conftest import operation
 
@@ -599,12 +598,6 @@ def test_the_same_request_gives_the_same_report(client):
 
 
 # --------------------------------------------------------------------------------------- auth
-
-@pytest.fixture(scope="module")
-def anonymous(app):
-    with TestClient(app) as c:
-        yield c
-
 
 def _detail(response) -> str:
     assert response.status_code == 401
