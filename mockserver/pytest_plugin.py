@@ -15,6 +15,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+import warnings
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -47,7 +48,9 @@ def _settings(request: pytest.FixtureRequest, base: dict) -> Settings:
 @pytest.fixture
 def mock_api(request: pytest.FixtureRequest, mock_options: dict) -> Iterator[httpx.Client]:
     """An httpx client wired to the app in-process (no socket), with a valid bearer token."""
-    from starlette.testclient import TestClient
+    with warnings.catch_warnings():  # Starlette 1.x warns about httpx at import; it still works
+        warnings.filterwarnings("ignore", message=".*httpx.*starlette.testclient")
+        from starlette.testclient import TestClient
 
     settings = _settings(request, mock_options)
     token = settings.token or DEFAULT_TOKEN
