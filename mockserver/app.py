@@ -29,6 +29,7 @@ from .dialects import Dialect, Rendered, RequestInfo, dialect_for
 from .errors import Problem, RequestError
 from .journal import Journal
 from .pipeline import select
+from .responses import Rendering
 from .spec import Operation, Spec, load_specs, safe_name
 from .validate import RequestValidator
 
@@ -101,33 +102,61 @@ class OperationEndpoint:
         self.path_names = {safe_name(n): n for n in op.path_params}
         self.documented = {int(s) for s in op.responses if s.isdigit()}
         self.name = f"{op.spec.name}:{op.operation_id}"
+        self.cache = world.responses
 
     async def __call__(self, scope, receive, send) -> None:
         request = Request(scope, receive)
-        prefer_headers = request.headers.getlist("prefer")
-        warnings: list[str] = []
+        headers = request.headers
+        prefer_headers = headers.getlist("prefer")
         try:
             prefer = control.parse_prefer(prefer_headers) if prefer_headers else control.NO_PREFERENCES
             delay = control.pick_latency(self.settings.latency, prefer, self.controls.rng)
             if delay:
                 await asyncio.sleep(delay)
-            response = self.respond(self.run(request, prefer, warnings))
-        except RequestError as error:
-            response = self.error(error)
-            warnings = [p.message for p in error.problems] + warnings if error.status < 500 else warnings
-        query_items = request.query_params.multi_items()
-        parameters: dict[str, list[str]] = {}
-        for name, value in query_items:
-            parameters.setdefault(name, []).append(value)
-        self.journal.add(request.method, request.url.path, request.url.query, self.name, response.status_code,
-                         parameters, warnings)
+            self.admit(prefer)
+            key = (scope["path"], scope["query_string"], headers.get("authorization"), tuple(prefer_headers),
+                   headers.get("host"), scope.get("scheme"))
+            rendering = self.cache.get(key)
+            if rendering is None:
+                rendering = self.render(request, prefer)
+                self.cache.put(key, rendering)
+        except RequestError as error:  # from the per-request controls: never cached
+            rendering = self.rendering(self.error(error), request, [p.message for p in error.problems if error.status < 500])
+        response = Response(rendering.body, status_code=rendering.status, media_type=rendering.media_type,
+                            headers=dict(rendering.headers))
+        self.journal.add(request.method, request.url.path, request.url.query, self.name, rendering.status,
+                         rendering.parameters, list(rendering.warnings))
         await response(scope, receive, send)
 
-    def run(self, request: Request, prefer: control.Preferences, warnings: list[str]) -> Rendered:
+    def admit(self, prefer: control.Preferences) -> None:
+        """What varies per request, before the (cached, deterministic) pipeline: rate limit, error rate."""
         if self.controls.limiter is not None:
             wait = self.controls.limiter.retry_after()
             if wait is not None:
                 raise control.too_many_requests(wait)
+        error_rate = prefer.error_rate if prefer.error_rate is not None else self.settings.error_rate
+        if error_rate and self.controls.rng.random() < error_rate:
+            raise control.injected_error()
+
+    def render(self, request: Request, prefer: control.Preferences) -> Rendering:
+        warnings: list[str] = []
+        try:
+            response = self.respond(self.run(request, prefer, warnings))
+        except RequestError as error:
+            response = self.error(error)
+            warnings = [p.message for p in error.problems] + warnings
+        return self.rendering(response, request, warnings)
+
+    @staticmethod
+    def rendering(response: Response, request: Request, warnings: list[str]) -> Rendering:
+        parameters: dict[str, list[str]] = {}
+        for name, value in request.query_params.multi_items():
+            parameters.setdefault(name, []).append(value)
+        headers = tuple((k, v) for k, v in response.headers.items() if k not in ("content-length", "content-type"))
+        return Rendering(response.status_code, response.body, response.media_type or "application/json",
+                         headers, parameters, tuple(warnings))
+
+    def run(self, request: Request, prefer: control.Preferences, warnings: list[str]) -> Rendered:
         self.validator.check_auth(request.headers.get("authorization"), self.settings.token)
         path_params = {self.path_names[k]: v for k, v in request.path_params.items()}
         query_items = request.query_params.multi_items()
@@ -142,9 +171,6 @@ class OperationEndpoint:
             preferred = self.preferred(prefer)
             if preferred is not None:
                 return preferred
-        error_rate = prefer.error_rate if prefer.error_rate is not None else self.settings.error_rate
-        if error_rate and self.controls.rng.random() < error_rate:
-            raise control.injected_error()
 
         query = self.dialect.query(values, self.world.now_ms)
         faults = self.settings.misbehave

@@ -16,6 +16,7 @@ from typing import Any, Iterable
 from .dotted import dig
 from .fake import Ctx, SchemaCompiler, cycle_sum, rng_for
 from .periodic import NOT_NULL, CycleField
+from .responses import ResponseCache
 from .spec import Operation, Spec
 
 DEFAULT_NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -98,6 +99,7 @@ class World:
                     self.recipes[recipe.id] = recipe
                     self.by_operation_id.setdefault(op.operation_id, recipe)
         self.pins: dict[tuple, Pin] = {}
+        self.responses = ResponseCache()  # rendered bytes; cleared with every other cache
         self._materialized: OrderedDict[tuple, list[dict]] = OrderedDict()
         self._materialized_items = 0
         self.cache_items = cache_items
@@ -153,6 +155,7 @@ class World:
     def clear_caches(self) -> None:
         """Pins change what collections hold, and items (a code's remaining uses) depend on other collections."""
         World.item.cache_clear()
+        self.responses.clear()
         self._materialized.clear()
         self._materialized_items = 0
         for compiler in self.compilers.values():
