@@ -115,7 +115,8 @@ def rejecting_values(p: Parameter) -> list[tuple[str, str]]:
         return []  # free text: nothing is wrong with any value
     out += [("broken-encoding", v) for v in BROKEN_ENCODING]
     out += [("control-or-unicode", v) for v in CONTROL]
-    out.append(("empty", ""))
+    if "" not in schema.get("enum", []):  # NuWeb documents a blank withTrashed as false
+        out.append(("empty", ""))
     return out
 
 
