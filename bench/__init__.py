@@ -1,0 +1,1 @@
+"""Benchmarks and robustness runs for the mock (`make bench`, `make soak`, `make fuzz`); see README.md."""

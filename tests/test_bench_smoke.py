@@ -1,0 +1,72 @@
+"""Smoke test of the benchmark harness itself, not of the mock's speed (`make bench` does that).
+
+About a second of load from the bundled client against a real `mockserver serve`, the wrk output
+parser on a known line, and ~200 requests from the fuzz generator through the envelope checker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bench.cases import CASES
+from bench.envelope import EnvelopeChecker
+from bench.fuzz import raw_outcomes
+from bench.garbage import generate, send_all
+from bench.load import parse_wrk, run_httpx
+from bench.servers import HOST, mock_server
+
+RECORD_FIELDS = {"tool", "connections", "seconds", "requests", "rps", "p50_ms", "p90_ms", "p99_ms", "max_ms",
+                 "mean_ms", "status_2xx", "status_4xx", "status_5xx", "errors"}
+
+
+@pytest.fixture(scope="module")
+def mock():
+    with mock_server() as server:
+        yield server
+
+
+def test_server_start_is_timed_and_measured(mock):
+    assert 0 < mock.startup_seconds < 30
+    assert mock.rss_kb() > 10_000  # a Python process with the app loaded: tens of MB
+
+
+def test_bundled_client_measures_a_live_mock(mock):
+    result = run_httpx(mock.base_url, [CASES[0].path, CASES[6].path], connections=4, seconds=1.0)
+    record = result.to_dict()
+    assert RECORD_FIELDS <= set(record)
+    assert result.requests > 0 and result.rps > 0
+    assert result.status_2xx == result.requests and result.error_count == 0
+    assert 0 < result.p50_ms <= result.p99_ms <= result.max_ms
+
+
+def test_wrk_result_line_is_parsed():
+    line = ('WRKJSON {"requests":1000,"duration_us":2000000,"connect":0,"read":1,"write":0,"timeout":2,'
+            '"mean_us":900.5,"max_us":9000,"p50_us":800,"p90_us":1500,"p99_us":4000,"c2":990,"c4":7,"c5":3}')
+    result = parse_wrk(f"Running 2s test\n{line}\n", connections=16)
+    assert (result.rps, result.p50_ms, result.p99_ms, result.status_5xx, result.error_count) == (500.0, 0.8, 4.0, 3, 3)
+
+
+def test_envelope_checker_tells_envelopes_apart():
+    checker = EnvelopeChecker()
+    nuweb = "/v1/discount-codes?limit=0"
+    good = b'{"errors":[{"status":"422","title":"Unprocessable Entity","detail":"x"}]}'
+    bad = b'{"errors":[{"status":422,"title":"Unprocessable Entity"}]}'
+    assert checker.check(nuweb, 422, "application/json", good).kind == "ok"
+    assert checker.check(nuweb, 422, "application/json", bad).kind == "non-envelope"
+    assert checker.check(nuweb, 422, "text/plain", b"oops").kind == "non-json"
+    assert checker.check(nuweb, 500, "application/json", good).failed
+    assert checker.check("/nowhere", 404, "application/json", b'{"detail":"x"}').kind == "unrouted"
+
+
+def test_fuzz_generator_sends_200_requests_and_judges_every_answer(mock):
+    requests = [generate(i, seed=0) for i in range(200)]
+    assert generate(7, seed=0).data == requests[7].data  # replayable by index
+    assert len({r.data for r in requests}) > 150
+    assert {r.category for r in requests} >= {"percent", "huge", "repeated", "path", "header", "method", "value"}
+    results = asyncio.run(send_all(HOST, mock.port, requests, concurrency=8, timeout=5.0))
+    outcomes = raw_outcomes(results, EnvelopeChecker(), seed=0)
+    assert len(outcomes) == 200
+    assert sum(o.status is not None for o in outcomes) >= 190  # the sender reads real answers
+    assert all(o.reproduce for o in outcomes)
