@@ -231,6 +231,18 @@ def build_routes(specs: list[Spec], world: World, settings: Settings, controls: 
     return routes
 
 
+def _owner(routes: list[Route], path: str) -> OperationEndpoint | None:
+    """The operation at this path (any method), else the one sharing the longest static prefix."""
+    best, best_len = None, 0
+    for route in routes:
+        if route.path_regex.match(path):
+            return route.endpoint
+        prefix = route.path.split("{", 1)[0]
+        if path.startswith(prefix) and len(prefix) > best_len:
+            best, best_len = route.endpoint, len(prefix)
+    return best
+
+
 def create_app(settings: Settings | None = None, **overrides: Any) -> Starlette:
     settings = settings or Settings(**overrides)
     settings.misbehave = misbehave.check_names(settings.misbehave)
@@ -241,17 +253,25 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Starlette:
     journal = Journal()
     controls = Controls(settings)
 
-    def not_found(request: Request, exc: HTTPException) -> Response:
-        message = f"no documented operation at {request.method} {request.url.path}"
-        if exc.status_code == 405:
-            message = f"{request.method} is not documented for {request.url.path}"
-        if not request.url.path.startswith("/__mock/"):
-            journal.add(request.method, request.url.path, request.url.query, None, exc.status_code, {}, [message])
-        return json_response({"errors": [{"status": exc.status_code, "title": exc.detail, "detail": message}]},
-                             exc.status_code, headers=getattr(exc, "headers", None))
+    operation_routes = build_routes(specs, world, settings, controls, journal)
 
-    routes = admin_routes(specs, world, journal, settings.seed, settings.admin, json_response)
-    routes += build_routes(specs, world, settings, controls, journal)
+    async def not_found(request: Request, exc: HTTPException) -> Response:
+        """404/405 in the envelope of the vendor whose paths the request was aimed at."""
+        path = request.url.path
+        message = f"no documented operation at {request.method} {path}"
+        if exc.status_code == 405:
+            message = f"{request.method} is not documented for {path}"
+        if not path.startswith("/__mock/"):
+            journal.add(request.method, path, request.url.query, None, exc.status_code, {}, [message])
+        owner = _owner(operation_routes, path)
+        if owner is None:
+            body = {"errors": [{"status": exc.status_code, "title": exc.detail, "detail": message}]}
+        else:
+            body = owner.dialect.error_body(RequestError(exc.status_code, [Problem(message)]))
+        return json_response(body, exc.status_code, headers=getattr(exc, "headers", None))
+
+    # Operations first: they take nearly all the traffic, and Starlette tries routes in order.
+    routes = operation_routes + admin_routes(specs, world, journal, settings.seed, settings.admin, json_response)
     app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found})
     app.state.specs = specs
     app.state.world = world

@@ -7,6 +7,7 @@ worker process keeps its own journal; run with one worker when verifying a clien
 from __future__ import annotations
 
 import itertools
+import time
 from collections import deque
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -15,7 +16,7 @@ from datetime import datetime, timezone
 @dataclass
 class Entry:
     id: int
-    at: str
+    at: float  # epoch seconds; printed as RFC 3339 when the journal is read
     method: str
     path: str
     query: str
@@ -32,13 +33,13 @@ class Journal:
 
     def add(self, method: str, path: str, query: str, operation: str | None, status: int,
             parameters: dict[str, list[str]], violations: list[str]) -> Entry:
-        entry = Entry(next(self._ids), datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
-                      method, path, query, operation, status, parameters, violations)
+        entry = Entry(next(self._ids), time.time(), method, path, query, operation, status, parameters, violations)
         self.entries.append(entry)
         return entry
 
     def as_json(self) -> dict:
-        entries = [asdict(e) for e in self.entries]
+        entries = [{**asdict(e), "at": datetime.fromtimestamp(e.at, timezone.utc).isoformat(timespec="milliseconds")}
+                   for e in self.entries]
         return {"total": len(entries), "violations": sum(1 for e in entries if e["violations"]), "requests": entries}
 
     def clear(self) -> None:
