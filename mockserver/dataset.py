@@ -100,6 +100,7 @@ class World:
                     self.by_operation_id.setdefault(op.operation_id, recipe)
         self.pins: dict[tuple, Pin] = {}
         self.responses = ResponseCache()  # rendered bytes; cleared with every other cache
+        self.selections = Selections()  # filtered and sorted item lists, by query
         self._materialized: OrderedDict[tuple, list[dict]] = OrderedDict()
         self._materialized_items = 0
         self.cache_items = cache_items
@@ -156,6 +157,7 @@ class World:
         """Pins change what collections hold, and items (a code's remaining uses) depend on other collections."""
         World.item.cache_clear()
         self.responses.clear()
+        self.selections.clear()
         self._materialized.clear()
         self._materialized_items = 0
         for compiler in self.compilers.values():
@@ -211,6 +213,35 @@ class World:
         return items
 
 
+class Selections:
+    """Filtered and sorted lists of a collection's items (references, not copies), bounded by the
+    total number of references held, so re-sorting a big collection is paid once per query shape."""
+
+    def __init__(self, max_refs: int = 2_000_000):
+        self.max_refs = max_refs
+        self.entries: OrderedDict[tuple, list] = OrderedDict()
+        self.refs = 0
+
+    def get(self, key: tuple) -> list | None:
+        found = self.entries.get(key)
+        if found is not None:
+            self.entries.move_to_end(key)
+        return found
+
+    def put(self, key: tuple, items: list) -> None:
+        if len(items) > self.max_refs or key in self.entries:
+            return
+        self.entries[key] = items
+        self.refs += len(items)
+        while self.refs > self.max_refs:
+            _, dropped = self.entries.popitem(last=False)
+            self.refs -= len(dropped)
+
+    def clear(self) -> None:
+        self.entries.clear()
+        self.refs = 0
+
+
 @dataclass(frozen=True)
 class Collection:
     world: World
@@ -228,6 +259,10 @@ class Collection:
     def ordered_by(self) -> tuple[str, ...]:
         """Fields that grow with the index here (pinned records are merged in order of the first)."""
         return self.recipe.ordered_by if self.merged is None else self.recipe.ordered_by[:1]
+
+    @property
+    def cache_key(self) -> tuple:
+        return (self.recipe.id, self.key, self.size, self.scenario)
 
     @property
     def arithmetic(self) -> bool:

@@ -80,12 +80,16 @@ def select(collection: Collection, query: Query) -> Page:
         if page is not None:
             return page
 
-    items = collection.items()[lo:hi]
-    if rest:
-        items = [it for it in items if all(matches(it, c) for c in rest)]
-    if query.sort and natural != "asc":
-        items = sort_items(items, query.sort)
-    return Page(items[start:stop], len(items), query.offset, query.limit)
+    order = query.sort if natural != "asc" else ()
+    selected = collection.world.selections.get((collection.cache_key, lo, hi, tuple(rest), order))
+    if selected is None:
+        selected = collection.items()[lo:hi]
+        if rest:
+            selected = [it for it in selected if all(matches(it, c) for c in rest)]
+        if order:
+            selected = sort_items(selected, order)
+        collection.world.selections.put((collection.cache_key, lo, hi, tuple(rest), order), selected)
+    return Page(selected[start:stop], len(selected), query.offset, query.limit)
 
 
 def _periodic(collection: Collection, rest: list[Condition], lo: int, hi: int, natural: str,

@@ -17,6 +17,9 @@ from ..query import Page, Query
 from ..spec import Operation
 
 
+_SAFE = "[],:()"  # left as is in links, as the vendors print them (page[offset], eq(code,X))
+
+
 @dataclass
 class RequestInfo:
     """The parts of the request that links are built from."""
@@ -26,12 +29,16 @@ class RequestInfo:
     query_items: list[tuple[str, str]]
     entity: Callable[[str, str, Any], dict] | None = None  # (spec, entity, id) -> shared record
 
-    def link(self, **updates: Any) -> str:
-        """This request's URL with some query parameters replaced (None removes one)."""
-        items = [(k, v) for k, v in self.query_items if k not in updates]
-        items += [(k, str(v)) for k, v in updates.items() if v is not None]
-        query = urlencode(items, safe="[],:()")
-        return f"{self.base_url}{self.path}" + (f"?{query}" if query else "")
+    def linker(self, *names: str) -> Callable[..., str]:
+        """Links to this request's URL with the named query parameters replaced: the rest of the
+        query is encoded once, not once per link."""
+        kept = urlencode([(k, v) for k, v in self.query_items if k not in names], safe=_SAFE)
+        prefix = f"{self.base_url}{self.path}?" + (f"{kept}&" if kept else "")
+
+        def at(**updates: Any) -> str:
+            return prefix + urlencode([(k, str(v)) for k, v in updates.items() if v is not None], safe=_SAFE)
+
+        return at
 
 
 @dataclass

@@ -100,7 +100,8 @@ class ElasticPathDialect(Dialect):
         p = self.paging_cfg
         total, offset, limit = page.total, page.offset, page.limit
         pages = pages_for(total, limit)
-        at = lambda o: request.link(**{p["offset"]: o, p["limit"]: limit})
+        link = request.linker(p["offset"], p["limit"])
+        at = lambda o: link(**{p["offset"]: o, p["limit"]: limit})
         links = {
             "current": at(offset),
             "first": at(0),

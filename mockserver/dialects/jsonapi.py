@@ -79,13 +79,15 @@ class JsonApiDialect(Dialect):
         total, offset, limit = page.total, page.offset, page.limit
         last_page = max(pages_for(total, limit), 1)
         if query.extra.get("mode") == "offset":
-            at = lambda o: request.link(**{p["offset"]: o})
+            link = request.linker(p["offset"])
+            at = lambda o: link(**{p["offset"]: o})
             return {"first": at(0), "last": at((last_page - 1) * limit),
                     "prev": at(max(0, offset - limit)) if offset > 0 else None,
                     "next": at(offset + limit) if offset + limit < total else None,
                     "self": at(offset)}
         number = offset // limit + 1
-        at = lambda n: request.link(**{p["page"]: n})
+        link = request.linker(p["page"])
+        at = lambda n: link(**{p["page"]: n})
         return {"first": at(1), "last": at(last_page),
                 "prev": at(number - 1) if number > 1 else None,
                 "next": at(number + 1) if offset + limit < total else None,
