@@ -20,34 +20,28 @@ from typing import Any
 from .errors import bad_request
 from .times import format_time, parse_time
 from .query import Condition, SortKey
-from .spec import Operation
 
 
 # ------------------------------------------------------------------------------------- paging
 
-def paging_window(op: Operation, cfg: dict, values: dict) -> tuple[int, int, str]:
-    """(offset, limit, mode) from whichever of offset/limit or page/page_size the request used."""
-    limit_name = cfg.get("limit")
-    limit = values.get(limit_name) if limit_name else None
-    if limit is None:
-        limit = int(cfg.get("default_limit", 10))
+def paging_window(cfg: dict, values: dict) -> tuple[int, int, str]:
+    """(offset, limit, mode) from whichever of offset/limit or page/page_size the request used.
+
+    Sent parameters decide (`prefer` breaks a tie); with neither sent, a vendor that pages by
+    number is in page mode (its links then page by number too).
+    """
+    limit = values.get(cfg["limit"]) if cfg.get("limit") else None
+    limit = int(cfg.get("default_limit", 10)) if limit is None else limit
     page_name, size_name, offset_name = cfg.get("page"), cfg.get("page_size"), cfg.get("offset")
-    given = lambda name: name is not None and name in values and values.get(name) is not None
-    explicit = getattr(values, "given", frozenset(values))
-    use_page = page_name is not None and (page_name in explicit or (size_name in explicit if size_name else False))
-    use_offset = offset_name is not None and offset_name in explicit
-    if use_offset and use_page:
-        use_page = cfg.get("prefer", "offset") == "page"
-    if use_page:
-        size = values.get(size_name) if size_name and given(size_name) else limit
-        if not size:  # page_size=0 means "the default", as Django REST framework reads it
-            size = limit
-        page = int(values.get(page_name) or 1)
-        return (page - 1) * size, size, "page"
-    if page_name is not None and not use_offset:  # page-style by default where the vendor pages by number
-        return (int(values.get(page_name) or 1) - 1) * limit, limit, "page"
-    offset = int(values.get(offset_name) or 0) if offset_name else 0
-    return offset, limit, "offset"
+    sent = getattr(values, "given", frozenset(values))
+    by_page = page_name is not None and (page_name in sent or size_name in sent)
+    by_offset = offset_name is not None and offset_name in sent
+    if by_page and by_offset:
+        by_page = cfg.get("prefer", "offset") == "page"
+    if by_page or (page_name is not None and not by_offset):
+        size = (values.get(size_name) if size_name in sent else None) or limit  # page_size=0: the default (DRF)
+        return (int(values.get(page_name) or 1) - 1) * size, size, "page"
+    return int(values.get(offset_name) or 0) if offset_name else 0, limit, "offset"
 
 
 # --------------------------------------------------------------------------------------- sort

@@ -27,6 +27,7 @@ class Parameter:
     required: bool = False
     explode: bool = True
     extensions: dict = field(default_factory=dict)  # the parameter's own `x-` keys
+    examples: tuple = ()  # documented example values (`example` / `examples`)
 
     @property
     def is_array(self) -> bool:
@@ -164,6 +165,8 @@ def _parameter(raw: dict) -> Parameter:
         required=raw.get("required", raw["in"] == "path"),
         explode=raw.get("explode", raw.get("style", "form") == "form"),
         extensions={k: v for k, v in raw.items() if k.startswith("x-")},
+        examples=tuple([raw["example"]] if "example" in raw else
+                       [e.get("value") for e in (raw.get("examples") or {}).values() if isinstance(e, dict)]),
     )
 
 

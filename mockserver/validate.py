@@ -101,7 +101,7 @@ class RequestValidator:
                 continue
             error = next(iter(check.validator.iter_errors(value)), None)
             if error is not None:
-                problems.append(Problem(f"'{name}': {_describe(error, value)}", name, p.location))
+                problems.append(Problem(f"'{name}': {_describe(error, p)}", name, p.location))
                 continue
             values[name] = value
         if problems:
@@ -151,8 +151,11 @@ def _show(text: str) -> str:
     return repr(text if len(text) <= 40 else text[:37] + "...")
 
 
-def _describe(error: Any, value: Any) -> str:
+def _describe(error: Any, param: Parameter) -> str:
+    """jsonschema-rs' message, except that a regex nobody can read is replaced by examples."""
+    if "pattern" in param.schema and " does not match " in error.message:
+        shown = _show(str(error.instance))
+        examples = ", ".join(repr(e) for e in param.examples[:2])
+        return f"{shown} is not in the documented form" + (f", e.g. {examples}" if examples else "")
     message = error.message
-    if len(message) > 200:
-        message = message[:197] + "..."
-    return message
+    return message if len(message) <= 200 else message[:197] + "..."

@@ -61,7 +61,7 @@ class Dialect:
 
     # ----------------------------------------------------------------------- request side
     def query(self, values: dict, now_ms: int) -> Query:
-        offset, limit, mode = paging_window(self.op, self.paging_cfg, values)
+        offset, limit, mode = paging_window(self.paging_cfg, values)
         keys, requested = sort_keys(self.sort_cfg, values)
         conditions = filter_conditions(self.filter_cfg, values, now_ms) + self.conditions(values)
         return Query(offset=offset, limit=limit, conditions=tuple(conditions), sort=keys,
