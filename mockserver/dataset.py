@@ -134,7 +134,7 @@ class World:
 
     def entity(self, spec_name: str, entity: str, key: Any) -> dict:
         """A shared record (a customer, a currency): a pure function of (seed, entity, key)."""
-        return self.compilers[spec_name]._entity_cached(entity, key, self.seed, self.now_ms, self)
+        return self.compilers[spec_name].entity_record(entity, key, self.seed, self.now_ms, self)
 
     # -- pinned records ---------------------------------------------------------------------
     def pin(self, operation_id: str, params: dict, records: list[dict], replace: bool = False) -> "Collection":
@@ -161,7 +161,7 @@ class World:
         self._materialized.clear()
         self._materialized_items = 0
         for compiler in self.compilers.values():
-            compiler._entity_cached.cache_clear()
+            compiler.entity_record.cache_clear()
 
     def _merged(self, recipe: Recipe, key: tuple, params: dict, size: int, pin: Pin) -> list[dict]:
         cache_key = (recipe.id, key, size, "pinned")

@@ -181,10 +181,11 @@ class SchemaCompiler:
 
     # -- entities --------------------------------------------------------------------------
     def entity(self, name: str, key: Any, ctx: Ctx) -> dict:
-        return self._entity_cached(name, key, ctx.seed, ctx.now_ms, ctx.world, ctx.edge)
+        return self.entity_record(name, key, ctx.seed, ctx.now_ms, ctx.world, ctx.edge)
 
     @lru_cache(maxsize=65536)
-    def _entity_cached(self, name: str, key: Any, seed: int, now_ms: int, world: Any, edge: bool = False) -> dict:
+    def entity_record(self, name: str, key: Any, seed: int, now_ms: int, world: Any, edge: bool = False) -> dict:
+        """Entity `name` with id `key`: a pure function of its arguments, hence cached."""
         if name not in self._entity_gens:
             if name not in self.entity_schemas:
                 raise ValueError(f"x-faker: unknown entity {name!r}")
