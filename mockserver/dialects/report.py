@@ -74,7 +74,7 @@ class ReportDialect(Dialect):
         for key in keys:
             subkeys = self.cfg.get("csv_expand", {}).get(key)
             if subkeys:
-                flat += [(self.columns.get(f"{key}.{s}", {}).get("label") or f"{self.columns[key]['label']} {s.replace('_', ' ').title()}",
+                flat += [(self.columns.get(f"{key}.{s}", {}).get("label") or f"{self.columns[key]['label']} {'ID' if s == 'id' else s.replace('_', ' ').title()}",
                           f"{key}.{s}") for s in subkeys]
             else:
                 flat.append((self.columns[key]["label"], key))
