@@ -41,21 +41,10 @@ class CycleField:
 
 
 def holds(value: Any, cond: Condition) -> bool:
-    op = cond.op
-    if op == "is_null":
-        return value is None
-    if op == "not_null":
-        return value is not None
-    if value is NOT_NULL or value is None:
-        return False
-    if op == "eq":
-        return value == cond.value
-    if op == "in":
-        return value in cond.value
-    try:
-        return {"gt": value > cond.value, "ge": value >= cond.value, "lt": value < cond.value, "le": value <= cond.value}[op]
-    except TypeError:
-        return False
+    """`cond` at one cycle position; NOT_NULL (some value of a null cycle) only decides null-ness."""
+    if value is NOT_NULL:
+        return cond.op == "not_null"
+    return cond.holds(value)
 
 
 @dataclass(frozen=True)

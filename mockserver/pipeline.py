@@ -19,27 +19,7 @@ from .query import Condition, Page, Query, SortKey
 
 
 def matches(item: dict, cond: Condition) -> bool:
-    value = getter(cond.field)(item)
-    op = cond.op
-    if op == "is_null":
-        return value is None
-    if op == "not_null":
-        return value is not None
-    if op == "eq":
-        return value == cond.value
-    if op == "in":
-        return value in cond.value
-    if value is None:
-        return False
-    if op == "gt":
-        return value > cond.value
-    if op == "ge":
-        return value >= cond.value
-    if op == "lt":
-        return value < cond.value
-    if op == "le":
-        return value <= cond.value
-    raise ValueError(f"unknown operator {op}")
+    return cond.holds(getter(cond.field)(item))
 
 
 def sort_items(items: list, keys: tuple[SortKey, ...], get: Callable[[Any], dict] = lambda x: x) -> list:

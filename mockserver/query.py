@@ -8,9 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-OPERATORS = ("eq", "in", "gt", "ge", "lt", "le", "is_null", "not_null")
-
-
 @dataclass(frozen=True)
 class Condition:
     """`field` is a dotted path into the item; `value` is compared with `op`."""
@@ -18,6 +15,32 @@ class Condition:
     field: str
     op: str
     value: Any = None
+
+    def holds(self, actual: Any) -> bool:
+        """Whether a field value satisfies this condition (None satisfies only `is_null`)."""
+        op = self.op
+        if op == "is_null":
+            return actual is None
+        if op == "not_null":
+            return actual is not None
+        if actual is None:
+            return False
+        if op == "eq":
+            return actual == self.value
+        if op == "in":
+            return actual in self.value
+        try:
+            if op == "gt":
+                return actual > self.value
+            if op == "ge":
+                return actual >= self.value
+            if op == "lt":
+                return actual < self.value
+            if op == "le":
+                return actual <= self.value
+        except TypeError:  # values of different kinds never match
+            return False
+        raise ValueError(f"unknown operator {op}")
 
 
 @dataclass(frozen=True)
