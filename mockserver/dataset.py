@@ -7,7 +7,6 @@ data; the caches only save work.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -16,7 +15,8 @@ from typing import Any, Iterable
 from .dotted import dig
 from .fake import Ctx, SchemaCompiler, cycle_sum, rng_for
 from .periodic import NOT_NULL, CycleField
-from .responses import ResponseCache
+from .lru import WeightedLRU
+from .responses import response_cache
 from .spec import Operation, Spec
 
 DEFAULT_NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -99,11 +99,10 @@ class World:
                     self.recipes[recipe.id] = recipe
                     self.by_operation_id.setdefault(op.operation_id, recipe)
         self.pins: dict[tuple, Pin] = {}
-        self.responses = ResponseCache()  # rendered bytes; cleared with every other cache
-        self.selections = Selections()  # filtered and sorted item lists, by query
-        self._materialized: OrderedDict[tuple, list[dict]] = OrderedDict()
-        self._materialized_items = 0
-        self.cache_items = cache_items
+        # Caches of derived data, each bounded; all cleared together when pinned records change.
+        self.responses = response_cache()  # rendered bytes
+        self.selections = WeightedLRU(2_000_000)  # filtered and sorted item lists (references), by query
+        self.materialized = WeightedLRU(cache_items)  # whole collections, bounded by items held
 
     def recipe_for(self, op: Operation) -> Recipe:
         return self.recipes[f"{op.spec.name}:{op.operation_id}"]
@@ -158,14 +157,13 @@ class World:
         World.item.cache_clear()
         self.responses.clear()
         self.selections.clear()
-        self._materialized.clear()
-        self._materialized_items = 0
+        self.materialized.clear()
         for compiler in self.compilers.values():
             compiler.entity_record.cache_clear()
 
     def _merged(self, recipe: Recipe, key: tuple, params: dict, size: int, pin: Pin) -> list[dict]:
         cache_key = (recipe.id, key, size, "pinned")
-        cached = self._materialized.get(cache_key)
+        cached = self.materialized.get(cache_key)
         if cached is not None:
             return cached
         params_items = tuple(sorted(params.items()))
@@ -179,7 +177,7 @@ class World:
         if recipe.ordered_by:
             first = recipe.ordered_by[0]
             merged.sort(key=lambda it: (dig(it, first) is None, dig(it, first) if dig(it, first) is not None else 0))
-        self._materialized[cache_key] = merged
+        self.materialized.put(cache_key, merged)
         return merged
 
     # -- generation and caches --------------------------------------------------------------
@@ -199,47 +197,12 @@ class World:
         if collection.merged is not None:
             return collection.merged
         cache_key = (collection.recipe.id, collection.key, collection.size, collection.scenario)
-        cached = self._materialized.get(cache_key)
+        cached = self.materialized.get(cache_key)
         if cached is not None:
-            self._materialized.move_to_end(cache_key)
             return cached
         items = [collection.item(i) for i in range(collection.size)]
-        if collection.size <= self.cache_items:
-            self._materialized[cache_key] = items
-            self._materialized_items += len(items)
-            while self._materialized_items > self.cache_items and len(self._materialized) > 1:
-                _, dropped = self._materialized.popitem(last=False)
-                self._materialized_items -= len(dropped)
+        self.materialized.put(cache_key, items)
         return items
-
-
-class Selections:
-    """Filtered and sorted lists of a collection's items (references, not copies), bounded by the
-    total number of references held, so re-sorting a big collection is paid once per query shape."""
-
-    def __init__(self, max_refs: int = 2_000_000):
-        self.max_refs = max_refs
-        self.entries: OrderedDict[tuple, list] = OrderedDict()
-        self.refs = 0
-
-    def get(self, key: tuple) -> list | None:
-        found = self.entries.get(key)
-        if found is not None:
-            self.entries.move_to_end(key)
-        return found
-
-    def put(self, key: tuple, items: list) -> None:
-        if len(items) > self.max_refs or key in self.entries:
-            return
-        self.entries[key] = items
-        self.refs += len(items)
-        while self.refs > self.max_refs:
-            _, dropped = self.entries.popitem(last=False)
-            self.refs -= len(dropped)
-
-    def clear(self) -> None:
-        self.entries.clear()
-        self.refs = 0
 
 
 @dataclass(frozen=True)

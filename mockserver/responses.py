@@ -7,8 +7,9 @@ cache is cleared whenever pinned records change, and bounded by total bytes held
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
+
+from .lru import WeightedLRU
 
 
 @dataclass(frozen=True)
@@ -21,32 +22,6 @@ class Rendering:
     warnings: tuple[str, ...]  # validation problems, for the journal
 
 
-class ResponseCache:
-    def __init__(self, max_bytes: int = 64 * 1024 * 1024, max_body: int = 1024 * 1024):
-        self.max_bytes, self.max_body = max_bytes, max_body
-        self.entries: OrderedDict[tuple, Rendering] = OrderedDict()
-        self.bytes = 0
-        self.hits = self.misses = 0
-
-    def get(self, key: tuple) -> Rendering | None:
-        found = self.entries.get(key)
-        if found is None:
-            self.misses += 1
-            return None
-        self.entries.move_to_end(key)
-        self.hits += 1
-        return found
-
-    def put(self, key: tuple, rendering: Rendering) -> None:
-        size = len(rendering.body)
-        if size > self.max_body or key in self.entries:
-            return
-        self.entries[key] = rendering
-        self.bytes += size
-        while self.bytes > self.max_bytes and self.entries:
-            _, dropped = self.entries.popitem(last=False)
-            self.bytes -= len(dropped.body)
-
-    def clear(self) -> None:
-        self.entries.clear()
-        self.bytes = 0
+def response_cache(max_bytes: int = 64 * 1024 * 1024, max_body: int = 1024 * 1024) -> WeightedLRU:
+    """Rendered responses, bounded by the bytes held; bodies over `max_body` are not kept."""
+    return WeightedLRU(max_bytes, weight=lambda rendering: len(rendering.body), max_entry=max_body)
