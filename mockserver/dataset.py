@@ -63,6 +63,8 @@ class Recipe:
         # Fields whose values grow with the index: sorting or range-filtering on them is free.
         ordered = cfg.get("ordered_by") or []
         self.ordered_by: tuple[str, ...] = tuple([ordered] if isinstance(ordered, str) else ordered)
+        hint = self.item_schema.get("x-faker")
+        self.listed_in: dict | None = hint.get("listed_in") if isinstance(hint, dict) else None
 
     def key_of(self, params: dict) -> tuple:
         return tuple(str(params.get(name, "")) for name in self.key_params)
@@ -77,6 +79,7 @@ class Pin:
 
 
 # Scenarios (`Prefer: scenario=...`): each is its own reproducible variant of a collection.
+LISTED_CHECK_MAX = 100_000  # parents larger than this are not listed out to check `listed_in`
 SCENARIO_SIZES = {"empty": 0, "large": 10_000, "edge": 101}  # 101: the last page is short at any size
 
 
@@ -103,6 +106,8 @@ class World:
         self.responses = response_cache()  # rendered bytes
         self.selections = WeightedLRU(2_000_000)  # filtered and sorted item lists (references), by query
         self.materialized = WeightedLRU(cache_items)  # whole collections, bounded by items held
+        self.listed = WeightedLRU(2_000_000)  # parent (recipe, key) -> its identities (`listed_in`)
+        self._listing: set = set()  # parents being listed right now
 
     def recipe_for(self, op: Operation) -> Recipe:
         return self.recipes[f"{op.spec.name}:{op.operation_id}"]
@@ -121,11 +126,39 @@ class World:
             size = self.size_override
         if size is None:
             size = self._size(recipe.id, key)
+        if recipe.listed_in and not self._listed(recipe, key, own_params):
+            size = 0  # a child of nothing: the parent collection does not list this identity
         pin = self.pins.get((recipe.id, key))
         if pin is None:
             return Collection(self, recipe, key, own_params, size)
         merged = self._merged(recipe, key, own_params, size, pin)
         return Collection(self, recipe, key, own_params, len(merged), "", merged)
+
+    def _listed(self, recipe: Recipe, key: tuple, params: dict) -> bool:
+        """Whether the parent collection named by `listed_in` holds this collection's identity.
+
+        The parent's identities are listed once per parent. While a parent is being listed, its
+        own items ask about their own children (a code's remaining uses sum its usages): those are
+        listed by construction. A parent above LISTED_CHECK_MAX items (`--size` benchmarks) is not
+        listed out, and every identity counts as listed."""
+        rule = recipe.listed_in
+        parent = self.by_operation_id[rule["operation"]]
+        parent_params = {p: params.get(q, "") for p, q in (rule.get("params") or {}).items()}
+        parent_key = (parent.id, parent.key_of(parent_params))
+        identities = self.listed.get(parent_key)
+        if identities is None:
+            if parent_key in self._listing:
+                return True
+            self._listing.add(parent_key)
+            try:
+                collection = self.collection_for(parent, parent_params)
+                if len(collection) > LISTED_CHECK_MAX:
+                    return True
+                identities = frozenset(str(dig(item, parent.identity)) for item in collection.items())
+            finally:
+                self._listing.discard(parent_key)
+            self.listed.put(parent_key, identities)
+        return str(params.get(rule["identity"], "")) in identities
 
     @lru_cache(maxsize=100_000)
     def _size(self, recipe_id: str, key: tuple) -> int:
@@ -158,6 +191,7 @@ class World:
         self.responses.clear()
         self.selections.clear()
         self.materialized.clear()
+        self.listed.clear()
         for compiler in self.compilers.values():
             compiler.entity_record.cache_clear()
 
@@ -249,6 +283,18 @@ class Collection:
 
     def items(self) -> list[dict]:
         return self.world.materialize(self)
+
+    def first(self, field: str) -> Any:
+        """The smallest non-null value of a field (a code's first usage), None when there is none;
+        O(1) for the field the collection is ordered by."""
+        if not self.size:
+            return None
+        if self.ordered_by and self.ordered_by[0] == field:
+            value = dig(self.item(0), field)
+            if value is not None:
+                return value
+        values = [v for v in (dig(item, field) for item in self.items()) if v is not None]
+        return min(values) if values else None
 
     def sum(self, field: str) -> float:
         """Helper for cross-collection invariants in `x-faker` expressions (O(1) for `cycle:` fields)."""

@@ -28,6 +28,16 @@ Hints (`x-faker` on any schema; a bare string is a pool name):
     skip: true          never generated (the dialect fills it in per request, like a self link)
     count: [LO, HI]     array length
     style: ms|s|us|sql  how times are printed (default ms: 2023-05-30T23:10:56.016Z)
+    future: true        a time that may lie after "now" (a validity end); every other time is
+                        clamped to the mock's clock, so no record claims to come from the future
+    not_after: EXPR     a time before the one the expression gives (a time string, or None for no
+                        bound): a code is created before its first usage
+    first: [NAME..]     on an object: generate these properties first, so that earlier ones can
+                        use them (the printed order stays the schema's)
+    listed_in: {operation: OP, params: {P: Q}, identity: Q}   on a collection's item: the
+                        collection is empty unless its path parameter Q is the identity of an
+                        item of OP's collection (OP's P = this Q): a code's usages exist only for
+                        codes the promotion lists
     bind: {NAME: {entity: E, id: EXPR}}   on an object: the shared entity record E with that id
 
 Entities (`x-mock.entities` at the spec root) are records such as customers that many items share:
@@ -288,6 +298,10 @@ class SchemaCompiler:
     def _object(self, schema: dict, hint: dict) -> Gen:
         props = [(name, self.compile(sub, name), _omit_code(sub, name), _is_container(sub))
                  for name, sub in schema.get("properties", {}).items()]
+        printed = [name for name, *_ in props]
+        early = [n for n in hint.get("first", []) if n in printed]
+        if early:  # generation order differs from the printed order
+            props.sort(key=lambda p: p[0] not in early)
         binds = [(name, b["entity"], compile(str(b.get("id", "index")), f"<bind {name}>", "eval"))
                  for name, b in hint.get("bind", {}).items()]
         compiler = self
@@ -313,6 +327,8 @@ class SchemaCompiler:
                 for name, value in given.items():
                     ctx.obj.setdefault(name, value)
             result = ctx.obj
+            if early:
+                result = {k: result[k] for k in printed if k in result} | {k: v for k, v in result.items() if k not in printed}
             if outer[0] or outer[1]:
                 ctx.outer.pop()
             ctx.obj, ctx.times, ctx.bound = outer
@@ -353,7 +369,7 @@ class SchemaCompiler:
         if fmt == "uuid":
             return lambda ctx: str(uuid.UUID(int=ctx.rng.getrandbits(128), version=4))
         if fmt == "date-time":
-            return self._time({"after": [], "within": 365 * 86400, "before_now": True}, prop)
+            return self._time({"after": [], "within": 365 * 86400}, prop)
         if fmt == "email" or "email" in prop.lower():
             return lambda ctx: pool("email")[int(ctx.rng.random() * POOL_SIZE)]
         lowered = prop.lower()
@@ -364,12 +380,13 @@ class SchemaCompiler:
 
     def _time(self, hint: dict, prop: str) -> Gen:
         style = hint.get("style", "ms")
+        bound = _time_bound(hint, prop)
         if "timeline" in hint:
             span_ms = int(float(hint["timeline"].get("days", 365)) * 86_400_000)
 
             def timeline(ctx: Ctx) -> str:
                 step = span_ms / max(ctx.size, 1)
-                t = int(ctx.now_ms - span_ms + (ctx.index + ctx.rng.random() * 0.9) * step)
+                t = bound(ctx, int(ctx.now_ms - span_ms + (ctx.index + ctx.rng.random() * 0.9) * step))
                 ctx.times[prop] = t
                 return format_time(t, style)
 
@@ -379,7 +396,6 @@ class SchemaCompiler:
         refs = refs if isinstance(refs, list) else [refs]
         within_ms = int(float(hint.get("within", 86400)) * 1000)
         min_ms = int(float(hint.get("min", 0)) * 1000)
-        before_now = hint.get("before_now", False)
 
         def after(ctx: Ctx) -> str:
             known = [t for t in (ctx.time_of(r) for r in refs) if t is not None]
@@ -388,12 +404,45 @@ class SchemaCompiler:
                 t = anchor + sign * (min_ms + int(ctx.rng.random() * within_ms))
             else:
                 t = ctx.now_ms - int(ctx.rng.random() * within_ms)
-            if before_now:
-                t = min(t, ctx.now_ms)
+            t = bound(ctx, t)
             ctx.times[prop] = t
             return format_time(t, style)
 
         return after
+
+
+NOT_AFTER_GAP_MS = 7 * 86_400_000  # how long before its bound a clamped time lands, at most
+
+
+def _time_bound(hint: dict, prop: str) -> Callable[[Ctx, int], int]:
+    """Clamp a generated time: not after "now" (unless `future`), and before `not_after`'s time.
+    The gap below a bound is always drawn, so the fields after this one do not depend on whether
+    the clamp applied."""
+    future = bool(hint.get("future"))
+    limit_code = compile(hint["not_after"], f"<x-faker {prop} not_after>", "eval") if "not_after" in hint else None
+
+    def bound(ctx: Ctx, t: int) -> int:
+        if not future:
+            t = min(t, ctx.now_ms)
+        if limit_code is not None:
+            gap = 1000 + int(ctx.rng.random() * NOT_AFTER_GAP_MS)
+            limit = _eval(limit_code, ctx)
+            limit_ms = parse_time_ms(limit) if isinstance(limit, str) else None
+            if limit_ms is not None and t >= limit_ms:
+                t = limit_ms - gap
+        return t
+
+    return bound
+
+
+def _enclosing(ctx: Ctx) -> Callable[[str], Any]:
+    """`enclosing('code')`: a field of this object or of the nearest enclosing one that has it."""
+    def find(name: str) -> Any:
+        for obj, _ in [(ctx.obj, None), *reversed(ctx.outer)]:
+            if name in obj:
+                return obj[name]
+        return None
+    return find
 
 
 _PRODUCERS = {"expr", "from", "const", "path", "seq", "uuid_from", "choice", "pool", "range"}
@@ -466,6 +515,7 @@ def _eval(code, ctx: Ctx) -> Any:
         "parent": ctx.outer[-1][0] if ctx.outer else {},
         "unique_code": unique_code,
         "email_for": email_for,
+        "enclosing": _enclosing(ctx),
     }
     # One namespace as globals, so that comprehensions in an expression see the same names.
     return eval(code, namespace)  # noqa: S307 - specs are trusted local files

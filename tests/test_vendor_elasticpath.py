@@ -381,15 +381,20 @@ def test_usage_shape(usages, code):
         assert usage["meta"]["timestamps"]["updated_at"] >= usage["used_on"]
 
 
+def listed(client, promotion: str) -> list[str]:
+    """The codes a promotion lists (only those have usages)."""
+    return [c["data"]["codes"][0]["code"] for c in everything(client, codes_url(promotion))]
+
+
 def test_usages_all_belong_to_the_code_named_in_the_path(client):
-    for code in ("10OFF", "cart2uses", "WELCOME50"):
+    for code in listed(client, PROMOTION)[:3]:
         history = everything(client, usages_url(PROMOTION, code))
         assert history and all(u["code"] == code for u in history)
         assert len({u["code_id"] for u in history}) == 1
 
 
 def test_anonymized_usages_have_no_customer(client):
-    history = [u for p in ("promo-1", "promo-2", "promo-3") for code in ("SUMMER25", "10OFF", "VIP20")
+    history = [u for p in ("promo-1", "promo-2", "promo-3") for code in listed(client, p)[:3]
                for u in everything(client, usages_url(p, code))]
     anonymized = [u for u in history if u["anonymized"]]
     named = [u for u in history if not u["anonymized"]]
@@ -422,8 +427,9 @@ def test_unsupported_sort_is_a_400(client, sort, usages_of):
 
 
 def test_different_promotions_give_different_usages(client):
-    a = everything(client, usages_url("promo-1", CODE))
-    b = everything(client, usages_url("promo-2", CODE))
+    code = next(c for c in listed(client, "promo-1") if c in listed(client, "promo-2"))
+    a = everything(client, usages_url("promo-1", code))
+    b = everything(client, usages_url("promo-2", code))
     assert a and b
     assert {u["id"] for u in a}.isdisjoint({u["id"] for u in b})
 
