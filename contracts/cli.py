@@ -67,15 +67,17 @@ def main() -> None:
               help="Skip Schemathesis' coverage phase (boundary values for every parameter: most of a run's requests).")
 @click.option("--junit", type=click.Path(dir_okay=False), default=None, metavar="PATH", help="Write a JUnit XML report.")
 @click.option("--report", type=click.Path(dir_okay=False), default=None, metavar="PATH.md", help="Write a Markdown report.")
+@click.option("--strict-readings", is_flag=True,
+              help="Exit 1 also when the API takes another reading of a point the vendor page leaves open (a WARN).")
 @click.option("--quiet", is_flag=True, help="No progress lines, only the summary.")
 def run(base_url, specs, headers, token_env, max_examples, seed, rate_limit, max_requests, timeout, allow_writes,
-        no_coverage, junit, report, quiet) -> None:
+        no_coverage, junit, report, strict_readings, quiet) -> None:
     """Check an API against its specs: Schemathesis conformance plus paging, sort, filter, fieldset
     and invariant checks driven by the specs' x-mock blocks."""
     options = RunOptions(base_url=base_url, specs=list(specs), headers=parse_headers(headers), token_env=token_env,
                          max_examples=max_examples, seed=seed, rate_limit=parse_rate(rate_limit),
                          max_requests=max_requests, timeout=timeout, allow_writes=allow_writes,
-                         coverage=not no_coverage)
+                         coverage=not no_coverage, strict_readings=strict_readings)
     sys.exit(execute(options, junit=junit, report_path=report, quiet=quiet))
 
 
@@ -132,6 +134,10 @@ def failure_reason(result) -> str:
     if result.problems:
         return result.problems[0]
     failed = [f"{check.name} ({op.label})" for op, check in result.failed_checks]
+    if not failed:
+        warned = [f"{check.name} ({op.label})" for op, check in result.warned_checks]
+        shown = ", ".join(warned[:4]) + (f" and {len(warned) - 4} more" if len(warned) > 4 else "")
+        return f"{len(warned)} check(s) took another reading (--strict-readings): {shown}"
     shown = ", ".join(failed[:4]) + (f" and {len(failed) - 4} more" if len(failed) > 4 else "")
     return f"{len(failed)} check(s) failed: {shown}"
 

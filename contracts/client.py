@@ -123,11 +123,16 @@ class ApiClient:
     def get(self, path: str, params: Any = None, headers: Mapping[str, str] | None = None) -> httpx.Response:
         return self.request("GET", path, params=params, headers=headers)
 
-    def request(self, method: str, path: str, params: Any = None, headers: Mapping[str, str] | None = None) -> httpx.Response:
+    def request(self, method: str, path: str, params: Any = None, headers: Mapping[str, str] | None = None,
+                without: tuple[str, ...] = ()) -> httpx.Response:
+        """`without` names headers of the client's own (credentials) to leave out of this request."""
         attempt = 0
         while True:
             self.politeness.admit(method)
-            response = self.http.request(method, self.url(path), params=params, headers=headers)
+            request = self.http.build_request(method, self.url(path), params=params, headers=headers)
+            for name in without:
+                request.headers.pop(name, None)
+            response = self.http.send(request)
             self.politeness.record(response.status_code)
             delay = self.politeness.retry_delay(response.status_code, response.headers, attempt)
             if delay is None:

@@ -20,6 +20,7 @@ import httpx
 from mockserver.spec import Operation, Spec, load_specs
 
 from .auth import credentials_for, token_source
+from .declarations import Contract
 from .client import SAFE_METHODS, ApiClient, BudgetExhausted, Politeness, polite_session
 from .redact import Redactor, is_sensitive_header
 from .results import OperationResult, Recorder, UnexpectedResponse
@@ -48,6 +49,7 @@ class RunOptions:
     timeout: float = 10.0
     allow_writes: bool = False
     coverage: bool = True  # Schemathesis' coverage phase (most of a default run's requests)
+    strict_readings: bool = False  # a reading the API does not share fails the run too
 
 
 @dataclass
@@ -64,14 +66,22 @@ class RunResult:
     throttled: int = 0
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)  # run-level reasons to fail (no 2xx, budget used up)
+    strict_readings: bool = False
+    undeclared: dict[str, list[str]] = field(default_factory=dict)  # operation -> claims with no declaration
 
     @property
     def failed_checks(self) -> list[tuple[OperationResult, object]]:
         return [(op, check) for op in self.operations for check in op.failed]
 
     @property
+    def warned_checks(self) -> list[tuple[OperationResult, object]]:
+        return [(op, check) for op in self.operations for check in op.warned]
+
+    @property
     def exit_code(self) -> int:
-        return 1 if self.failed_checks or self.problems else 0
+        if self.failed_checks or self.problems:
+            return 1
+        return 1 if self.strict_readings and self.warned_checks else 0
 
 
 class Session:
@@ -88,7 +98,9 @@ class Session:
         self.politeness = Politeness(max_requests=options.max_requests, rate_limit=options.rate_limit,
                                      allow_writes=options.allow_writes)
         self.seed = options.seed if options.seed is not None else random.randrange(1, 2**31)
-        self.result = RunResult(options.base_url, self.seed, self.token.origin, self.token.is_placeholder)
+        self.result = RunResult(options.base_url, self.seed, self.token.origin, self.token.is_placeholder,
+                                strict_readings=options.strict_readings)
+        self._contracts: dict[int, Contract] = {}
         self._clients: dict[str, ApiClient] = {}
         self._conformance: dict[str, object] = {}
         self._targets: dict[tuple, ListTarget] = {}
@@ -172,11 +184,17 @@ class Session:
             self.result.operations.append(self._results[key])
         return self._results[key]
 
+    def contract(self, op: Operation) -> Contract:
+        if id(op) not in self._contracts:
+            self._contracts[id(op)] = Contract(op.raw, op.spec.raw.get("x-contract"))
+        return self._contracts[id(op)]
+
     # -------------------------------------------------------------------------- resources
     def target(self, op: Operation, values: dict[str, str]) -> ListTarget:
         key = (id(op), tuple(sorted(values.items())))
         if key not in self._targets:
-            self._targets[key] = ListTarget(op, self.client_for(op.spec), values, self.auth_params(op.spec))
+            self._targets[key] = ListTarget(op, self.client_for(op.spec), values, self.auth_params(op.spec),
+                                            self.contract(op))
         return self._targets[key]
 
     def resolve(self, op: Operation) -> dict[str, str]:
@@ -187,7 +205,8 @@ class Session:
         chosen = candidates[0]
         for values in candidates:
             try:
-                if self.target(op, values).fetch(offset=0, limit=1).total > 0:
+                page = self.target(op, values).fetch(offset=0, limit=1)
+                if page.items or (page.total or 0) > 0:
                     chosen = values
                     break
             except UnexpectedResponse:
@@ -236,7 +255,7 @@ class Session:
 
     def run_group(self, op: Operation, group: str) -> OperationResult:
         result = self.operation_result(op)
-        recorder = Recorder(result, self.redactor)
+        recorder = Recorder(result, self.redactor, self.contract(op))
         before_requests, before_checks, started = self.politeness.sent, dict(_counts(result)), time.monotonic()
         if group == "conformance":
             self.conformance(op.spec).run(op, recorder)
@@ -255,9 +274,13 @@ class Session:
 
     def _report_progress(self, op: Operation, group: str, result: OperationResult, before: dict, seconds: float) -> None:
         after = _counts(result)
-        ran = sum(a for name, (a, _) in after.items()) - sum(a for name, (a, _) in before.items())
-        failed = [name for name, (_, f) in after.items() if f and before.get(name, (0, 0))[1] != f]
-        status = f"{len(failed)} failed: {', '.join(failed)}" if failed else "ok"
+        ran = sum(a for a, _, _ in after.values()) - sum(a for a, _, _ in before.values())
+        failed = [name for name, (_, f, _) in after.items() if f and before.get(name, (0, 0, 0))[1] != f]
+        warned = [name for name, (_, _, w) in after.items() if w and before.get(name, (0, 0, 0))[2] != w]
+        skipped = [name for name, c in result.checks.items() if c.status == "skipped" and name not in before]
+        parts = ([f"FAIL {', '.join(failed)}"] if failed else []) + ([f"WARN {', '.join(warned)}"] if warned else []) \
+            + ([f"SKIP {', '.join(skipped)}"] if skipped else [])
+        status = "; ".join(parts) or "ok"
         self.say(f"  {op.spec.name}:{op.operation_id} {group:<11} {ran:5d} assertions  {status}  ({seconds:.1f}s)")
 
     def run(self) -> RunResult:
@@ -281,18 +304,23 @@ class Session:
         r = self.result
         r.requests, r.successes, r.throttled = self.politeness.sent, self.politeness.successes, self.politeness.throttled
         r.seconds = time.monotonic() - self._started
+        r.undeclared = {self.operation_result(o).label: sorted(self.contract(o).undeclared)
+                        for o in self._op_objects() if self.contract(o).undeclared}
         no_success = "no request got a 2xx answer: wrong token or wrong base URL? nothing was really checked"
         if r.requests and not r.successes and no_success not in r.problems:
             r.problems.append(no_success)
         return r
+
+    def _op_objects(self) -> list[Operation]:
+        return [op for spec in self.specs for op in self.operations(spec) if id(op) in self._results]
 
     def close(self) -> None:
         for client in self._clients.values():
             client.close()
 
 
-def _counts(result: OperationResult) -> dict[str, tuple[int, int]]:
-    return {name: (c.assertions, c.failures) for name, c in result.checks.items()}
+def _counts(result: OperationResult) -> dict[str, tuple[int, int, int]]:
+    return {name: (c.assertions, c.failures, c.warnings) for name, c in result.checks.items()}
 
 
 def run_contracts(options: RunOptions, progress: TextIO | None = sys.stderr) -> RunResult:

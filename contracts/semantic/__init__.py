@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Callable
 
-from mockserver.dialects import DIALECTS
 from mockserver.spec import Operation
 
+from .errors import check_errors
 from .fieldsets import check_fieldsets
+from .formats import check_formats
 from .filters import check_filters
 from .invariants import check_invariants, has_invariants
 from .links import check_links
@@ -24,8 +25,9 @@ GROUPS: dict[str, Callable] = {
     "paging": lambda t, rec, ctx: (check_paging(t, rec), check_links(t, rec)),
     "sort": lambda t, rec, ctx: check_sort(t, rec),
     "filter": lambda t, rec, ctx: check_filters(t, rec),
-    "fieldset": lambda t, rec, ctx: check_fieldsets(t, rec),
+    "fieldset": lambda t, rec, ctx: (check_fieldsets(t, rec), check_formats(t, rec)),
     "invariant": lambda t, rec, ctx: check_invariants(t, rec, ctx),
+    "errors": lambda t, rec, ctx: check_errors(t, rec),
 }
 
 
@@ -36,15 +38,16 @@ def is_list_operation(op: Operation) -> bool:
 
 def groups_for(op: Operation) -> list[str]:
     """The semantic groups that have something to check on this operation."""
-    if not is_list_operation(op) or op.dialect_name not in DIALECTS:
+    if not is_list_operation(op):
         return []
     cfg = op.mock
     present = {
         "paging": True,
         "sort": bool((cfg.get("sort") or {}).get("fields")),
         "filter": bool(cfg.get("filters") or cfg.get("filter")),
-        "fieldset": bool(cfg.get("columns_param") or cfg.get("fields") or cfg.get("fieldsets")),
+        "fieldset": bool(cfg.get("columns_param") or cfg.get("fields") or cfg.get("fieldsets") or cfg.get("format")),
         "invariant": has_invariants(op),
+        "errors": True,
     }
     return [name for name in GROUPS if present[name]]
 

@@ -116,10 +116,14 @@ def check_only(t: ListTarget, c, fs: dict) -> None:
     if len(attributes) < 2:
         raise SkipCheck("items have too few attributes to select")
     required = _kept_keys(t) - {"attributes"}
-    for sent, attribute in ((attributes[0], attributes[0]), (f"{main}.{attributes[1]}", attributes[1])):
+    for sent, attribute in ((f"{main}.{attributes[0]}", attributes[0]), (f"{main}.{attributes[1]}", attributes[1])):
         page = t.fetch({param: sent}, offset=0, limit=t.default_limit)
         allowed = {f"attributes.{attribute}"} | {k for k in leaves_roots(page.items) if k != "attributes"}
         expect_projection(c, page, page.items, allowed, {f"attributes.{attribute}"} | required, f"{param}={sent}")
+    bare = t.send({param: attributes[0], **t.window(0, t.default_limit)})
+    c.expect(200 <= bare.status_code < 300, f"`{param}={attributes[0]}` (a bare name) means a {main} attribute",
+             expected="a 2xx", actual=bare.status_code, response=bare, basis="fieldset.bare-names",
+             took="dot-only" if 400 <= bare.status_code < 500 else None)
     for relation in (t.op.mock.get("included") or {}):
         page = t.fetch({}, offset=0, limit=t.default_limit)
         included = page.body.get("included") or []
@@ -142,18 +146,19 @@ def leaves_roots(items: list) -> set[str]:
 
 
 def check_except(t: ListTarget, c, fs: dict) -> None:
-    param = fs.get("except", "except")
+    param, main = fs.get("except", "except"), fs.get("type", "")
     full = {t.identity(i): i for i in t.collection().items}
     attributes = sorted((_sample(t).get("attributes") or {}))
     dropped = attributes[0]
-    page = t.fetch({param: dropped}, offset=0, limit=t.default_limit)
+    sent = f"{main}.{dropped}" if main else dropped
+    page = t.fetch({param: sent}, offset=0, limit=t.default_limit)
     for item in page.items:
         before = set((full.get(t.identity(item)) or {}).get("attributes") or {})
         after = set(item.get("attributes") or {})
-        if not c.expect(dropped not in after, f"`{param}={dropped}`: that attribute is left out",
+        if not c.expect(dropped not in after, f"`{param}={sent}`: that attribute is left out",
                         expected=f"no `{dropped}`", actual=f"`{dropped}` = {dig(item, 'attributes.' + dropped)!r}",
                         response=page.response):
             return
-        if before and not c.expect(after == before - {dropped}, f"`{param}={dropped}`: every other attribute stays",
+        if before and not c.expect(after == before - {dropped}, f"`{param}={sent}`: every other attribute stays",
                                    expected=sorted(before - {dropped}), actual=sorted(after), response=page.response):
             return

@@ -1,8 +1,10 @@
-"""One list operation at concrete path parameters, read the way the mock's dialect writes it.
+"""One list operation at concrete path parameters, read the way its spec declares.
 
-The semantic checks never parse an envelope themselves: `items_of`, `total_of`, `page_params` and
-`limit_bounds` come from the same dialect object the mock renders with, so checks and mock agree on
-where a vendor keeps its items, its total and its paging parameters.
+The semantic checks never parse an envelope themselves, and never through the mock's renderer:
+where a response keeps its items, total and identities comes from `x-contract.read`, and the paging
+parameters from `x-mock.paging` and the limit parameter's schema, the declarations the mock serves
+from too. A page without a total (allowed where the vendor's own example has none) reads as
+`total=None`; the checks then count what they walked.
 """
 
 from __future__ import annotations
@@ -13,11 +15,11 @@ from urllib.parse import quote
 
 import httpx
 
-from mockserver.dialects import dialect_for
 from mockserver.pipeline import dig
 from mockserver.spec import Operation
 
 from ..client import ApiClient
+from ..declarations import Contract
 from ..results import UnexpectedResponse
 
 MAX_PAGES_PER_WALK = 50
@@ -35,7 +37,7 @@ class Page:
     response: httpx.Response
     body: Any
     items: list
-    total: int
+    total: int | None  # None: the response carries no total
     offset: int | None = None  # the window asked for, when the request asked for one
     limit: int | None = None
 
@@ -52,17 +54,35 @@ class Walk:
     def items(self) -> list:
         return [item for page in self.pages for item in page.items]
 
+    @property
+    def total(self) -> int | None:
+        """The reported total, or the number of items of a complete walk when none is reported."""
+        reported = self.pages[0].total if self.pages else None
+        if reported is None and self.complete:
+            return len({repr(i) for i in self.items})
+        return reported
+
 
 class ListTarget:
-    def __init__(self, op: Operation, client: ApiClient, path_values: dict[str, str], auth_params: dict | None = None):
+    def __init__(self, op: Operation, client: ApiClient, path_values: dict[str, str], auth_params: dict | None = None,
+                 contract: Contract | None = None):
         self.op = op
-        self.dialect = dialect_for(op)
+        self.contract = contract or Contract(op.raw, op.spec.raw.get("x-contract"))
+        self.reader = self.contract.reader
         self.client = client
         self.path_values = dict(path_values)
         self.path = fill_path(op.path, path_values)
-        self.identity_path: str = op.mock["collection"]["identity"]
-        self.default_limit, self.max_limit = self.dialect.limit_bounds
-        self.base_params: dict[str, Any] = dict(auth_params or {})
+        self.identity_path: str = self.reader.identity
+        self.paging_cfg: dict = op.mock.get("paging") or {}
+        self.sort_cfg: dict = op.mock.get("sort") or {}
+        self.filter_cfg: dict = op.mock.get("filters") or {}
+        limit_schema = op.query_params[self.paging_cfg["limit"]].schema
+        self.default_limit = int(limit_schema.get("default", 10))
+        self.max_limit = int(limit_schema.get("maximum", 100))
+        self.array_form = (self.contract.arrays.get("form") or "repeat")  # how array parameters are sent
+        self.without_total: list[httpx.Response] = []  # pages that carried no total
+        self.auth_params: dict[str, Any] = dict(auth_params or {})
+        self.base_params: dict[str, Any] = dict(self.auth_params)
         format_param = (op.mock.get("format") or {}).get("param")
         if format_param:  # a report that defaults to CSV: the checks read JSON
             self.base_params[format_param] = "json"
@@ -75,15 +95,14 @@ class ListTarget:
 
     @property
     def limit_param(self) -> str:
-        return self.dialect.paging_cfg["limit"]
+        return self.paging_cfg["limit"]
 
     # ------------------------------------------------------------------------------ requests
     def send(self, params: dict | None = None) -> httpx.Response:
         merged = {**self.base_params, **(params or {})}
         query = []
         for name, value in merged.items():
-            for v in value if isinstance(value, (list, tuple)) else [value]:
-                query.append((name, _text(v)))
+            query += serialize(name, value, self.array_form)
         return self.client.get(self.path, params=query)
 
     def fetch(self, params: dict | None = None, offset: int | None = None, limit: int | None = None) -> Page:
@@ -99,18 +118,24 @@ class ListTarget:
             raise UnexpectedResponse(f"{self.label} answers a valid request with 2xx", response, "2xx")
         try:
             body = response.json()
-            items = self.dialect.items_of(body)
-            total = self.dialect.total_of(body)
+            items = self.reader.items_of(body)
+            total = self.reader.total_of(body)
         except (ValueError, KeyError, TypeError, IndexError):
-            raise UnexpectedResponse(f"{self.label} answers with its documented JSON envelope (items and total)",
-                                     response, f"a {self.dialect.name} page") from None
-        if not isinstance(items, list) or not isinstance(total, int):
-            raise UnexpectedResponse(f"{self.label} answers with a list of items and an integer total", response,
-                                     f"a {self.dialect.name} page")
+            raise UnexpectedResponse(f"{self.label} answers with its documented JSON envelope (items at "
+                                     f"`{self.reader.items}`)", response, "a page", basis="envelope.items") from None
+        if total is None:
+            self.without_total.append(response)
+        elif not isinstance(total, int) or isinstance(total, bool):
+            raise UnexpectedResponse(f"{self.label} reports an integer total at `{self.reader.total}`", response,
+                                     "an integer", basis="envelope.total")
         return Page(response, body, items, total, offset, limit)
 
     def window(self, offset: int, limit: int) -> dict:
-        return self.dialect.page_params(offset, limit)
+        """Query parameters that ask for this window (by offset when the API pages by offset)."""
+        p = self.paging_cfg
+        if p.get("offset"):
+            return {p["offset"]: offset, p["limit"]: limit}
+        return {p["page"]: offset // limit + 1, p["limit"]: limit}
 
     def identity(self, item: Any) -> Any:
         value = dig(item, self.identity_path)
@@ -144,6 +169,17 @@ class ListTarget:
 
     def walked(self) -> list[Walk]:
         return list(self._walks.values())
+
+
+def serialize(name: str, value: Any, form: str = "repeat") -> list[tuple[str, str]]:
+    """One parameter as query pairs. Lists go out in the declared form: `repeat` (`a=1&a=2`),
+    `comma` (`a=1,2`) or `brackets` (`a[]=1&a[]=2`)."""
+    if not isinstance(value, (list, tuple)):
+        return [(name, _text(value))]
+    if form == "comma":
+        return [(name, ",".join(_text(v) for v in value))]
+    key = f"{name}[]" if form == "brackets" else name
+    return [(key, _text(v)) for v in value]
 
 
 def _text(value: Any) -> str:

@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from mockserver.dialects.jsonapi import fieldsets_clash
-from mockserver.dotted import dig
 
 def page_meta(op) -> dict[str, str]:
     """Where a page reports its number, size and page count (`x-mock.paging.meta`)."""
@@ -33,7 +32,7 @@ MAX_CODES_FOLLOWED = 3
 def elasticpath_remaining_uses(target, run, child_target: Callable[[str], Any]) -> None:
     """Elastic Path: "`codes.uses` is the *remaining* number of uses: `max_uses` minus the sum of
     `times_used` over the code's usages." Followed for a few codes that carry `max_uses`."""
-    codes = [code for envelope in target.collection().items for code in (dig(envelope, "data.codes") or [])]
+    codes = target.collection().items  # `x-contract.read` spreads the `data[].data.codes[]` wrappers
     limited = [c for c in codes if isinstance(c, dict) and isinstance(c.get("max_uses"), int)]
     if not limited:
         run.note("no code on this promotion carries max_uses; nothing to sum")

@@ -1,0 +1,233 @@
+"""Where each expectation comes from: an operation's `x-contract` block.
+
+The mock serves one reading of every open point; a real API may take another. So every claim a
+check makes has a *basis*, declared next to the operation it is about:
+
+    x-contract:
+      read: {items: "data[].data.codes[]", total: meta.results.total, identity: code}
+      documented:                     # the vendor page says so: the sentence, quoted
+        paging.max-limit: "You can set this value up to 100."
+      implied:                        # follows from what the page says, though not in so many words
+        paging.walk: "pages of one list hold each code once"
+      readings:                       # the page is silent or ambiguous: ours, and what else an API may do
+        paging.over-max:
+          ours: "a `page[limit]` above 100 is rejected with a 400"
+          alternatives: {clamp: "clamps `page[limit]` above 100 to 100 instead of rejecting it"}
+
+A claim id is `<group>.<what>`; a declaration of a shorter prefix (`filter`) covers every claim
+under it (`filter.customers`). A broken documented or implied claim is a FAIL; a reading the API
+does not share is a WARN that names the alternative it took. A claim no declaration covers is
+graded as a reading and listed as undeclared, so a spec cannot silently promote our choices.
+
+`documented_view` turns a spec into what the vendor pages alone promise (`x-documented` keyword
+overrides on schemas and parameters; error responses without `x-source` become "any JSON 4xx"),
+which is what Schemathesis checks against.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+DOCUMENTED, IMPLIED, READING = "documented", "implied", "reading"
+ANY_ERROR = {
+    "description": "Any error the API chooses (the vendor page documents none): a 4xx with a JSON body.",
+    "content": {"application/json": {"schema": {}}},
+}
+
+
+@dataclass(frozen=True)
+class Basis:
+    claim: str
+    kind: str  # documented | implied | reading
+    text: str  # the quoted sentence, why it follows, or our reading in words
+    alternatives: dict[str, str] = field(default_factory=dict)
+    declared: bool = True
+
+    @property
+    def is_reading(self) -> bool:
+        return self.kind == READING
+
+    def took(self, alternative: str | None, observed: str = "") -> str:
+        """The WARN line: which other reading the API took."""
+        if alternative and alternative in self.alternatives:
+            said = self.alternatives[alternative]
+        else:
+            said = f"takes another reading: {observed}" if observed else "takes another reading"
+        return f"{said} (ours: {self.text})"
+
+    def label(self) -> str:
+        if self.kind == DOCUMENTED:
+            return f'documented: "{self.text}"'
+        if self.kind == IMPLIED:
+            return f"implied: {self.text}"
+        return f"our reading: {self.text}" if self.declared else "our reading (undeclared in the spec)"
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Where a response keeps its items, its total and each item's identity (`x-contract.read`)."""
+
+    items: str = "data"
+    total: str | None = None
+    identity: str = "id"
+
+    def items_of(self, body: Any) -> list:
+        """The items: the list at `items` (spread: `data` is the list under `data`)."""
+        path = self.items if self.items.endswith("[]") else self.items + "[]"
+        found = select(body, path)
+        if not found and not select(body, path[:-2]):
+            raise KeyError(self.items)  # no list where the items belong
+        return list(found)
+
+    def total_of(self, body: Any) -> int | None:
+        """The reported total, or None when the response does not carry one."""
+        if self.total is None:
+            return None
+        found = list(select(body, self.total))
+        return found[0] if found else None
+
+
+def select(obj: Any, path: str):
+    """Values at a path of dotted keys, where `name[]` walks every element (`data[].data.codes[]`).
+    A missing key yields nothing; a non-list under `[]` raises TypeError (a malformed envelope)."""
+    current = [obj]
+    for part in path.split("."):
+        spread = part.endswith("[]")
+        key = part[:-2] if spread else part
+        nxt = []
+        for value in current:
+            if key:
+                if not isinstance(value, dict):
+                    raise TypeError(f"expected an object at `{key}`")
+                if key not in value:
+                    continue
+                value = value[key]
+            if spread:
+                if not isinstance(value, list):
+                    raise TypeError(f"expected a list at `{key}`")
+                nxt.extend(value)
+            else:
+                nxt.append(value)
+        current = nxt
+    return current
+
+
+# What holds for any HTTP API, whatever its vendor; a spec's `x-contract` may override each entry.
+GENERIC: dict = {
+    "implied": {
+        "conformance": "an answer has a status, content type and body the vendor page documents "
+                       "(the spec's documented view)",
+        "paging.walk": "the pages of one list hold each item once, every page but the last full",
+        "paging.sizes-agree": "the same list walked at two page sizes holds the same items",
+        "paging.links-follow": "a link leads to the page it names",
+        "paging.page-number": "page N of size S is the window at offset (N-1)*S",
+        "errors.json": "a JSON API answers its errors in JSON",
+    },
+    "readings": {
+        "conformance.negative_data_rejection": {
+            "ours": "a value outside the documented schema is refused with a 4xx",
+            "alternatives": {"blank-is-absent": "reads a blank parameter (`name=`) as if it were absent",
+                             "accepts": "accepts a value outside the documented schema (clamps, coerces or "
+                                        "ignores it) instead of refusing it"}},
+        "conformance.unsupported_method": {
+            "ours": "an undocumented method gets 405",
+            "alternatives": {"other-status": "answers an undocumented method with another status than 405"}},
+        "conformance.reading-values": {
+            "ours": "every value of our reading of a parameter is accepted",
+            "alternatives": {"refuses": "refuses a value that only our reading of the page allows"}},
+        "errors.rejects": {
+            "ours": "an invalid parameter is refused with a 4xx",
+            "alternatives": {"accepts": "accepts an invalid parameter (ignores or coerces it)"}},
+        "errors.envelope": {
+            "ours": "errors come in the envelope of the spec's error schema",
+            "alternatives": {"other-envelope": "answers errors in another JSON shape"}},
+    },
+}
+
+
+class Contract:
+    """The `x-contract` declarations of one operation, over its spec's and the generic ones."""
+
+    def __init__(self, raw_operation: dict, spec_block: dict | None = None):
+        self.bases: dict[str, Basis] = {}
+        block: dict = {}
+        for layer in (GENERIC, spec_block or {}, raw_operation.get("x-contract") or {}):
+            self._add(layer)
+            block.update({k: v for k, v in layer.items() if k in ("read", "arrays")})
+        read = block.get("read") or {}
+        self.reader = Reader(items=read.get("items", "data"), total=read.get("total"),
+                             identity=read.get("identity", "id"))
+        self.arrays: dict = block.get("arrays") or {}
+        self.undeclared: set[str] = set()
+
+    def _add(self, block: dict) -> None:
+        for kind in (DOCUMENTED, IMPLIED):
+            for claim, text in (block.get(kind) or {}).items():
+                self.bases[claim] = Basis(claim, kind, str(text))
+        for claim, reading in (block.get("readings") or {}).items():
+            self.bases[claim] = Basis(claim, READING, str(reading.get("ours", "")),
+                                      dict(reading.get("alternatives") or {}))
+
+    def basis(self, claim: str) -> Basis:
+        parts = claim.split(".")
+        for n in range(len(parts), 0, -1):
+            found = self.bases.get(".".join(parts[:n]))
+            if found is not None:
+                return found
+        self.undeclared.add(claim)
+        return Basis(claim, READING, "", declared=False)
+
+
+# ------------------------------------------------------------------------- documented view
+
+def apply_documented(node: Any) -> Any:
+    """A copy of a spec fragment with every `x-documented` override applied (a null value removes
+    the keyword): what the vendor page promises, without the constraints we chose."""
+    if isinstance(node, list):
+        return [apply_documented(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: apply_documented(v) for k, v in node.items() if k != "x-documented"}
+    for key, value in (node.get("x-documented") or {}).items():
+        if value is None:
+            out.pop(key, None)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def documented_view(raw: dict, *, parameters: bool = True) -> dict:
+    """The spec as the vendor documents it. Error responses keep their schema only when they carry
+    `x-source` (the page documents them); the others become one `4XX` range with any JSON body, so
+    Schemathesis checks errors are JSON without holding an API to the envelope we chose.
+    `parameters=False` keeps our (narrower) parameter schemas, for positive data every reading accepts."""
+    view = apply_documented(raw)
+    for path, item in (view.get("paths") or {}).items():
+        for method, op in item.items():
+            if not isinstance(op, dict) or "responses" not in op:
+                continue
+            if not parameters:
+                op["parameters"] = copy.deepcopy(raw["paths"][path][method].get("parameters", []))
+            responses = {}
+            for status, response in op["responses"].items():
+                resolved = _resolve(view, response)
+                if str(status).startswith("2") or resolved.get("x-source"):
+                    responses[status] = response
+            responses.setdefault("4XX", copy.deepcopy(ANY_ERROR))
+            op["responses"] = responses
+    if not parameters:
+        view["components"] = {**view.get("components", {}),
+                              "parameters": copy.deepcopy((raw.get("components") or {}).get("parameters", {}))}
+    return view
+
+
+def _resolve(spec: dict, node: dict) -> dict:
+    ref = node.get("$ref") if isinstance(node, dict) else None
+    if not ref:
+        return node
+    target: Any = spec
+    for part in ref.lstrip("#/").split("/"):
+        target = target[part]
+    return target
