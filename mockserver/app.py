@@ -18,12 +18,16 @@ from typing import Any
 import orjson
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from . import control, fixtures, misbehave
+from . import conditional, control, fixtures, misbehave, negotiate, readings
+from .accesslog import AccessLog
 from .admin import admin_routes
+from .cors import cors_middleware
 from .dataset import DEFAULT_NOW, World
 from .dialects import Dialect, Rendered, RequestInfo, dialect_for
 from .errors import Problem, RequestError
@@ -42,12 +46,15 @@ class Settings:
     size: int | None = None  # fix every collection's size (benchmarks, big-data tests)
     token: str | None = None  # accept only this bearer token
     misbehave: tuple[str, ...] = ()  # deliberate bugs, for testing contract checks (see misbehave.py)
+    readings: tuple[str, ...] = ()  # other readings of what the vendor pages leave open (see readings.py)
     latency: tuple[float, float] | None = None  # seconds, per request
     error_rate: float = 0.0  # share of requests answered 500
     rate_limit: float | None = None  # requests per second, then 429 + Retry-After
     strict: bool = False  # unknown query parameters are errors, not just journal warnings
     admin: bool = True  # the /__mock/ endpoints (health stays)
     fixtures: list[str] = field(default_factory=list)  # files of pinned records
+    cors: tuple[str, ...] | None = None  # allowed origins; None = loopback pages, () = off
+    access_log: bool = False  # one line per request on stderr (tokens redacted)
 
     ENV = "MOCKSERVER_SETTINGS"
 
@@ -57,7 +64,7 @@ class Settings:
         raw = orjson.loads(os.environ.get(cls.ENV, "{}"))
         if raw.get("now"):
             raw["now"] = datetime.fromisoformat(raw["now"])
-        for name in ("latency", "misbehave"):
+        for name in ("latency", "misbehave", "cors", "readings"):
             if raw.get(name) is not None:
                 raw[name] = tuple(raw[name])
         return cls(**raw)
@@ -115,18 +122,35 @@ class OperationEndpoint:
                 await asyncio.sleep(delay)
             self.admit(prefer)
             key = (scope["path"], scope["query_string"], headers.get("authorization"), tuple(prefer_headers),
-                   headers.get("host"), scope.get("scheme"))
+                   headers.get("host"), scope.get("scheme"), headers.get("accept"))
             rendering = self.cache.get(key)
             if rendering is None:
                 rendering = self.render(request, prefer)
                 self.cache.put(key, rendering)
         except RequestError as error:  # from the per-request controls: never cached
             rendering = self.rendering(self.error(error), request, [p.message for p in error.problems if error.status < 500])
-        response = Response(rendering.body, status_code=rendering.status, media_type=rendering.media_type,
-                            headers=dict(rendering.headers))
-        self.journal.add(request.method, request.url.path, request.url.query, self.name, rendering.status,
+        status, body, out = rendering.status, rendering.body, dict(rendering.headers)
+        if 200 <= status < 300:
+            status, body = self.representation(rendering, headers, out)
+        response = Response(body, status_code=status, media_type=rendering.media_type, headers=out)
+        self.journal.add(request.method, request.url.path, request.url.query, self.name, status,
                          rendering.parameters, list(rendering.warnings))
         await response(scope, receive, send)
+
+    @staticmethod
+    def representation(rendering: Rendering, headers, out: dict) -> tuple[int, bytes]:
+        """Strong ETag, `If-None-Match` -> 304 and gzip, each computed once per cached rendering."""
+        etag = rendering.etag
+        out["Vary"] = "Accept, Accept-Encoding, Origin"
+        gzipped = len(rendering.body) >= conditional.MIN_GZIP_BYTES and conditional.wants_gzip(headers.get("accept-encoding"))
+        out["ETag"] = conditional.gzip_tag(etag) if gzipped else etag
+        if_none_match = headers.get("if-none-match")
+        if if_none_match and conditional.matches(if_none_match, etag):
+            return 304, b""
+        if gzipped:
+            out["Content-Encoding"] = "gzip"
+            return rendering.status, rendering.gzipped
+        return rendering.status, rendering.body
 
     def admit(self, prefer: control.Preferences) -> None:
         """What varies per request, before the (cached, deterministic) pipeline: rate limit, error rate."""
@@ -161,6 +185,13 @@ class OperationEndpoint:
         path_params = {self.path_names[k]: v for k, v in request.path_params.items()}
         query_items = request.query_params.multi_items()
         values = self.validator.parse(request.url.query, query_items, path_params)
+        offered = self.dialect.offered(values)
+        media = negotiate.choose(request.headers.get("accept"), offered)
+        if media is None:
+            raise RequestError(406, [Problem(f"Could not satisfy the request Accept header "
+                                             f"({request.headers.get('accept')!r}); this request is answered as "
+                                             f"{' or '.join(offered)}", "Accept", "header")])
+        self.dialect.with_media(values, media)
         unknown = self.validator.unknown_parameters(query_items)
         if unknown:
             problems = [Problem(f"'{name}' is not a documented parameter", name) for name in unknown]
@@ -216,7 +247,7 @@ class OperationEndpoint:
         error.status = status
         headers = dict(error.headers)
         if status == 401:
-            headers.setdefault("WWW-Authenticate", "Bearer")
+            headers.setdefault("WWW-Authenticate", self.validator.challenge)
         return json_response(self.dialect.error_body(error), status, headers=headers)
 
 
@@ -228,6 +259,8 @@ def build_routes(specs: list[Spec], world: World, settings: Settings, controls: 
                 continue
             endpoint = OperationEndpoint(op, world, settings, controls, journal)
             routes.append(Route(op.route_path, endpoint, methods=[op.method.upper()], name=endpoint.name))
+            if endpoint.dialect.trailing_slash == "same":  # the vendor's framework routes `/x/` as `/x`
+                routes.append(Route(op.route_path + "/", endpoint, methods=[op.method.upper()]))
     return routes
 
 
@@ -246,6 +279,7 @@ def _owner(routes: list[Route], path: str) -> OperationEndpoint | None:
 def create_app(settings: Settings | None = None, **overrides: Any) -> Starlette:
     settings = settings or Settings(**overrides)
     settings.misbehave = misbehave.check_names(settings.misbehave)
+    settings.readings = readings.check_names(settings.readings)
     specs = load_specs(settings.specs)
     world = World(specs, seed=settings.seed, now=settings.now, size=settings.size)
     for path in settings.fixtures:
@@ -261,6 +295,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Starlette:
         message = f"no documented operation at {request.method} {path}"
         if exc.status_code == 405:
             message = f"{request.method} is not documented for {path}"
+        elif path.endswith("/") and any(r.path_regex.match(path.rstrip("/")) for r in operation_routes):
+            message += f" (the documented path has no trailing slash: {path.rstrip('/')})"
         if not path.startswith("/__mock/"):
             journal.add(request.method, path, request.url.query, None, exc.status_code, {}, [message])
         owner = _owner(operation_routes, path)
@@ -271,8 +307,18 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Starlette:
         return json_response(body, exc.status_code, headers=getattr(exc, "headers", None))
 
     # Operations first: they take nearly all the traffic, and Starlette tries routes in order.
-    routes = operation_routes + admin_routes(specs, world, journal, settings.seed, settings.admin, json_response)
-    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found})
+    # Admin bodies (a journal can be megabytes) go through GZipMiddleware; operations gzip once per
+    # cached body themselves, and the middleware would cost every request about 15 us.
+    gzip = [Middleware(GZipMiddleware, minimum_size=conditional.MIN_GZIP_BYTES, compresslevel=conditional.GZIP_LEVEL)]
+    admin = [Route(r.path, r.endpoint, methods=list(r.methods or ()), middleware=gzip)
+             for r in admin_routes(specs, world, journal, settings.seed, settings.admin, json_response)]
+    routes = operation_routes + admin
+    middleware = [Middleware(AccessLog)] if settings.access_log else []
+    if settings.readings:  # outermost but for the log: it rewrites requests and answers as another API would
+        middleware.append(Middleware(readings.Readings, readings=settings.readings, specs=specs))
+    middleware += cors_middleware(settings.cors)
+    app = Starlette(routes=routes, middleware=middleware, exception_handlers={404: not_found, 405: not_found})
+    app.router.redirect_slashes = False  # a trailing slash is the vendor's call (dialect), never a 307
     app.state.specs = specs
     app.state.world = world
     app.state.settings = settings

@@ -2,13 +2,16 @@
 
 Data is a pure function of (seed, collection, index), so the same request always renders the same
 bytes; what varies per request (latency, error rate, rate limit) happens before the lookup. The
-cache is cleared whenever pinned records change, and bounded by total bytes held.
+cache is cleared whenever pinned records change, and bounded by total bytes held. A rendering's
+ETag and gzip encoding are computed on first use and then kept with it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
+from . import conditional
 from .lru import WeightedLRU
 
 
@@ -20,6 +23,14 @@ class Rendering:
     headers: tuple[tuple[str, str], ...]
     parameters: dict  # the query's parameters, for the journal
     warnings: tuple[str, ...]  # validation problems, for the journal
+
+    @cached_property
+    def etag(self) -> str:
+        return conditional.etag_of(self.body)
+
+    @cached_property
+    def gzipped(self) -> bytes:
+        return conditional.gzipped(self.body)
 
 
 def response_cache(max_bytes: int = 64 * 1024 * 1024, max_body: int = 1024 * 1024) -> WeightedLRU:

@@ -54,6 +54,8 @@ class RequestValidator:
             )
         self.query_names = {p.name for p in op.parameters if p.location == "query"}
         self.security = op.security_schemes
+        # The 401's `WWW-Authenticate`: the scheme word the spec documents first (TeamUp's `Token`).
+        self.challenge = next((s.get("x-prefixes") or ["Bearer"] for s in self.security), ["Bearer"])[0]
 
     # ------------------------------------------------------------------------------ public
     def check_auth(self, authorization: str | None, pinned_token: str | None = None) -> None:

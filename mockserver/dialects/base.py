@@ -51,6 +51,9 @@ class Rendered:
 class Dialect:
     name: ClassVar[str] = ""
     validation_status: ClassVar[int] = 400
+    # A trailing slash on a documented path: "404" (Django, and any framework that routes strictly)
+    # or "same" (Express/NestJS and Laravel route `/x/` as `/x`). Never a redirect.
+    trailing_slash: ClassVar[str] = "404"
 
     def __init__(self, op: Operation):
         self.op = op
@@ -58,6 +61,16 @@ class Dialect:
         self.paging_cfg: dict = self.cfg.get("paging", {})
         self.sort_cfg: dict = self.cfg.get("sort", {})
         self.filter_cfg: dict = self.cfg.get("filters", {})
+        documented = (op.responses.get("200") or {}).get("content") or {}
+        self.media_types: list[str] = list(documented) or ["application/json"]
+
+    # ------------------------------------------------------------------ content negotiation
+    def offered(self, values: dict) -> list[str]:
+        """The media types this request can be answered in, the documented default first."""
+        return self.media_types
+
+    def with_media(self, values: dict, media_type: str) -> None:
+        """Make the request render as the negotiated media type (one type: nothing to do)."""
 
     # ----------------------------------------------------------------------- request side
     def query(self, values: dict, now_ms: int) -> Query:

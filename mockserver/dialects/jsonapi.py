@@ -17,6 +17,7 @@ from .base import Dialect, Rendered, RequestInfo, pages_for
 
 class JsonApiDialect(Dialect):
     name = "jsonapi"
+    trailing_slash = "same"  # Laravel routes `/x/` as `/x`
     validation_status = 422
 
     # ------------------------------------------------------------------------- fieldsets

@@ -15,6 +15,7 @@ from .base import Dialect, Rendered, RequestInfo, pages_for
 
 class PageLimitDialect(Dialect):
     name = "page-limit"
+    trailing_slash = "same"  # Express/NestJS routes `/x/` as `/x`
 
     def fieldset(self, values: dict) -> Any:
         param = self.cfg.get("fields", {}).get("param")

@@ -35,6 +35,26 @@ class ReportDialect(Dialect):
                 self.alias[alias] = key
         self.default_columns: list[str] = self.cfg.get("default_columns", list(self.columns))
         self.required = [k for k, c in self.columns.items() if c.get("required")]
+        # `format` values name the documented media types by subtype: csv -> text/csv, json -> application/json.
+        self.format_param = self.cfg.get("format", {}).get("param", "format")
+        param = op.query_params.get(self.format_param)
+        formats = (param.schema.get("enum") if param else None) or []
+        self.format_media = {f: m for f in formats for m in self.media_types if m.partition("/")[2] == f}
+
+    def offered(self, values: dict) -> list[str]:
+        """`format` decides when sent; otherwise `Accept` picks, the documented default first."""
+        fmt = values.get(self.format_param)
+        if fmt not in self.format_media:
+            return self.media_types
+        chosen = self.format_media[fmt]
+        if self.format_param in values.given:
+            return [chosen]
+        return [chosen] + [m for m in self.format_media.values() if m != chosen]
+
+    def with_media(self, values: dict, media_type: str) -> None:
+        for fmt, media in self.format_media.items():
+            if media == media_type:
+                values[self.format_param] = fmt
 
     def fieldset(self, values: dict) -> list[str]:
         raw = values.get(self.cfg.get("columns_param", "columns"))

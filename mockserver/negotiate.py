@@ -1,0 +1,52 @@
+"""`Accept` negotiation: which of the media types an operation offers a client will take.
+
+The offered types come from the spec (the documented response's `content`), the first being the
+documented default; a client that accepts none of them gets a 406 in the vendor's envelope.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+
+@lru_cache(maxsize=4096)
+def _ranges(accept: str) -> tuple[tuple[str, str, float], ...]:
+    """`text/csv;q=0.5, application/*` -> ((text, csv, 0.5), (application, *, 1.0))."""
+    out = []
+    for part in accept.split(","):
+        media, *params = [p.strip() for p in part.split(";")]
+        if not media:
+            continue
+        kind, _, sub = media.lower().partition("/")
+        q = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = min(max(float(value), 0.0), 1.0)
+                except ValueError:
+                    q = 0.0
+        out.append((kind, sub or "*", q))
+    return tuple(out)
+
+
+def quality(accept: str, media_type: str) -> float:
+    """How much the client wants `media_type`: the q of the most specific matching range."""
+    kind, _, sub = media_type.lower().partition("/")
+    best, specificity = 0.0, -1
+    for r_kind, r_sub, q in _ranges(accept):
+        if r_kind == "*" or (r_kind == kind and r_sub in ("*", sub)):
+            level = (r_kind != "*") + (r_sub != "*")
+            if level > specificity:
+                best, specificity = q, level
+    return best
+
+
+def choose(accept: str | None, offered: list[str]) -> str | None:
+    """The offered type the client prefers (ties go to the earlier, i.e. documented default);
+    None when it accepts none. No `Accept` header accepts anything."""
+    if not accept or not offered:
+        return offered[0] if offered else None
+    scored = [(quality(accept, media), -i, media) for i, media in enumerate(offered)]
+    q, _, media = max(scored)
+    return media if q > 0 else None
