@@ -106,8 +106,7 @@ class Conformance:
         from schemathesis.generation.hypothesis.builder import (
             HypothesisTestConfig, HypothesisTestMode, create_test)
 
-        state = self._state = _OperationState(recorder, reading_params={
-            p.name for p in op.parameters if isinstance(p.schema, dict) and "x-documented" in p.schema})
+        state = self._state = _OperationState(recorder, reading_params=reading_params(op, recorder.contract))
         settings = hypothesis.settings(
             max_examples=self.max_examples, deadline=None, database=None, derandomize=False,
             suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate],
@@ -185,6 +184,7 @@ class Conformance:
                 continue
             failure = result.failure
             basis, took = grade(result.name, case, state.reading_params)
+            bound = sorted(state.reading_params & set(getattr(case, "query", None) or {})) if took == "refuses" else []
             key = (result.name, failure.title, next(iter((failure.message or "").splitlines()), ""), took)
             if key in state.seen:
                 for kept in check.findings:  # count it on the finding it repeats
@@ -198,9 +198,20 @@ class Conformance:
                 continue
             state.seen.add(key)
             state.recorder.run_for(name).fail(
-                f"{failure.title} ({getattr(failure, 'code', '')}): `{_query_text(case)}`",
+                f"{failure.title} ({getattr(failure, 'code', '')}): `{_query_text(case)}`"
+                + (f" (parameters our reading shapes: {', '.join(bound)})" if bound else ""),
                 expected=_expected_line(failure.message), actual=describe_response(response), response=response,
                 detail=failure.message.strip(), basis=basis, took=took)
+
+
+def reading_params(op: Operation, contract) -> set[str]:
+    """Parameters whose accepted values are partly our reading: a schema narrower than the page's
+    (`x-documented`), or a list whose serialization the page does not fix (`arrays.form`)."""
+    names = {p.name for p in op.parameters if isinstance(p.schema, dict) and "x-documented" in p.schema}
+    arrays = contract.declared("arrays.form") if contract is not None else None
+    if arrays is not None and arrays.is_reading:
+        names |= {p.name for p in op.parameters if p.is_array}
+    return names
 
 
 def grade(check: str, case, reading_params: set) -> tuple[str, str | None]:

@@ -52,10 +52,8 @@ class Basis:
     def took(self, alternative: str | None, observed: str = "") -> str:
         """The WARN line: which other reading the API took."""
         if alternative and alternative in self.alternatives:
-            said = self.alternatives[alternative]
-        else:
-            said = f"takes another reading: {observed}" if observed else "takes another reading"
-        return f"{said} (ours: {self.text})"
+            return self.alternatives[alternative]
+        return f"takes another reading: {observed}" if observed else "takes another reading"
 
     def label(self) -> str:
         if self.kind == DOCUMENTED:
@@ -140,6 +138,9 @@ GENERIC: dict = {
         "errors.rejects": {
             "ours": "an invalid parameter is refused with a 4xx",
             "alternatives": {"accepts": "accepts an invalid parameter (ignores or coerces it)"}},
+        "errors.blank": {
+            "ours": "a blank value (`name=`) of an enumerated parameter is refused",
+            "alternatives": {"blank-is-absent": "reads a blank parameter (`name=`) as if it were absent"}},
         "errors.envelope": {
             "ours": "errors come in the envelope of the spec's error schema",
             "alternatives": {"other-envelope": "answers errors in another JSON shape"}},
@@ -169,6 +170,12 @@ class Contract:
         for claim, reading in (block.get("readings") or {}).items():
             self.bases[claim] = Basis(claim, READING, str(reading.get("ours", "")),
                                       dict(reading.get("alternatives") or {}))
+
+    def declared(self, claim: str) -> Basis | None:
+        """The basis of a claim, or None when nothing declares it (without listing it as undeclared)."""
+        parts = claim.split(".")
+        return next((self.bases[".".join(parts[:n])] for n in range(len(parts), 0, -1)
+                     if ".".join(parts[:n]) in self.bases), None)
 
     def basis(self, claim: str) -> Basis:
         parts = claim.split(".")

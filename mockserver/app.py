@@ -34,7 +34,7 @@ from .errors import Problem, RequestError
 from .journal import Journal
 from .pipeline import select
 from .responses import Rendering
-from .spec import Operation, Spec, load_specs, safe_name
+from .spec import Operation, Spec, SpecError, load_specs, resolve_spec_path, safe_name
 from .validate import RequestValidator
 
 
@@ -55,6 +55,7 @@ class Settings:
     fixtures: list[str] = field(default_factory=list)  # files of pinned records
     cors: tuple[str, ...] | None = None  # allowed origins; None = loopback pages, () = off
     access_log: bool = False  # one line per request on stderr (tokens redacted)
+    reload: bool = False  # rebuild when a spec or fixtures file changes (see reload.py)
 
     ENV = "MOCKSERVER_SETTINGS"
 
@@ -281,9 +282,13 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Starlette:
     settings.misbehave = misbehave.check_names(settings.misbehave)
     settings.readings = readings.check_names(settings.readings)
     specs = load_specs(settings.specs)
+    for spec in specs:
+        if not any("collection" in op.mock for op in spec.operations):
+            raise SpecError(f"{spec.path}: no operation has an `x-mock` collection block, so there is nothing to serve; "
+                            "annotate the operations as the bundled specs do (README: How it works)")
     world = World(specs, seed=settings.seed, now=settings.now, size=settings.size)
     for path in settings.fixtures:
-        fixtures.apply(world, fixtures.load_file(path))
+        fixtures.apply_file(world, path)
     journal = Journal()
     controls = Controls(settings)
 
@@ -326,6 +331,14 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Starlette:
     return app
 
 
-def app_from_env() -> Starlette:
-    """Factory for `uvicorn --factory` (used by `mockserver serve --workers N` and `--reload`)."""
-    return create_app(Settings.from_env())
+def app_from_env():
+    """Factory for `uvicorn --factory` (used by `mockserver serve --workers N`); with `--reload`
+    each worker rebuilds its own app when a file changes."""
+    settings = Settings.from_env()
+    if not settings.reload:
+        return create_app(settings)
+    from .reload import Reloading
+    from .spec import bundled_spec_paths
+
+    watched = [resolve_spec_path(s) for s in settings.specs or []] or bundled_spec_paths()
+    return Reloading(lambda: create_app(settings), [*watched, *settings.fixtures])

@@ -1,10 +1,13 @@
-"""`mockserver serve` and `mockserver routes`."""
+"""`mockserver serve`, `mockserver routes` and `mockserver verify`.
+
+Every input error (an option, a spec or fixtures file) is one line on stderr that names the input
+and the fix, with exit status 2; never a traceback.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
-from datetime import datetime
 from pathlib import Path
 
 import click
@@ -13,14 +16,58 @@ import orjson
 from . import control
 from .admin import ADMIN_ROUTES
 from .app import Settings, create_app
+from .cors import parse_origins
 from .misbehave import FAULTS
+from .readings import READINGS
 from .spec import bundled_spec_paths, load_specs, resolve_spec_path
+from .times import parse_time
 from .verify import build_report
+
+LOG_LEVELS = ["critical", "error", "warning", "info", "debug", "trace"]
+
+
+class Cli(click.Group):
+    """click, with usage errors as one line (`mockserver serve: Invalid value for '--now': ...`)."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx else "mockserver"
+            click.echo(f"{where}: {exc.format_message()}", err=True)
+            sys.exit(2)
+        except click.ClickException as exc:
+            click.echo(f"mockserver: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("mockserver: aborted", err=True)
+            sys.exit(1)
+        if standalone_mode:
+            sys.exit(result if isinstance(result, int) else 0)
+        return result
+
+
+def _now(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return parse_time(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an RFC 3339 time; use e.g. 2026-01-01T00:00:00Z") from None
 
 
 def _settings(spec, seed, size, token, now) -> Settings:
-    return Settings(specs=list(spec) or None, seed=seed, size=size, token=token,
-                    now=datetime.fromisoformat(now.replace("Z", "+00:00")) if now else Settings().now)
+    return Settings(specs=list(spec) or None, seed=seed, size=size, token=token, now=now or Settings().now)
+
+
+def _load(build):
+    """Run `build()`; a bad spec or fixtures file is a usage error (one line, exit 2)."""
+    try:
+        return build()
+    except (ValueError, OSError) as exc:
+        raise click.UsageError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
+    except Exception as exc:  # a spec whose x-mock or x-faker blocks the generator cannot compile
+        raise click.UsageError(f"cannot build the mock from these specs: {type(exc).__name__}: {exc}".splitlines()[0]) from None
 
 
 common = [
@@ -28,7 +75,7 @@ common = [
     click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same data, in every process."),
     click.option("--size", type=click.IntRange(0, 10_000_000), default=None, help="Give every collection exactly this many items."),
     click.option("--token", default=None, help="Accept only this token (default: any token in the documented form)."),
-    click.option("--now", default=None, metavar="RFC3339", help="The mock's clock (default 2026-01-01T00:00:00Z)."),
+    click.option("--now", default=None, metavar="RFC3339", callback=_now, help="The mock's clock (default 2026-01-01T00:00:00Z)."),
 ]
 
 
@@ -38,7 +85,7 @@ def with_common(fn):
     return fn
 
 
-@click.group()
+@click.group(cls=Cli)
 def main() -> None:
     """A spec-driven mock server for discount-code and promotion-usage APIs."""
 
@@ -48,7 +95,7 @@ def main() -> None:
 @click.option("--port", type=int, default=8000, show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Processes; every one serves identical data (each keeps its own journal).")
-@click.option("--reload", is_flag=True, help="Restart when a spec or fixtures file changes.")
+@click.option("--reload", is_flag=True, help="Rebuild when a spec or fixtures file changes; a broken file keeps the last good version serving.")
 @click.option("--fixtures", "fixture_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="YAML/JSON file of records to pin among the generated ones (repeatable).")
 @click.option("--latency", default=None, metavar="MS|LO..HI", help="Delay every response, e.g. 20..200 (ms).")
@@ -56,47 +103,65 @@ def main() -> None:
 @click.option("--rate-limit", default=None, metavar="N/s", help="Answer 429 + Retry-After beyond N requests per second.")
 @click.option("--strict", is_flag=True, help="Reject undocumented query parameters (they are always journaled).")
 @click.option("--no-admin", is_flag=True, help="Switch off the /__mock/ admin endpoints (health stays).")
-@click.option("--log-level", default="warning", show_default=True)
+@click.option("--cors", "cors", default=None, metavar="ORIGIN[,...]", help="Origins whose pages may call the mock (or *); default: loopback pages.")
+@click.option("--no-cors", is_flag=True, help="Send no CORS headers and answer no preflights.")
+@click.option("--access-log/--no-access-log", default=None, help="One line per request on stderr, tokens redacted (default: on at --log-level info).")
+@click.option("--log-level", default="warning", show_default=True, type=click.Choice(LOG_LEVELS, case_sensitive=False))
 @click.option("--misbehave", multiple=True, type=click.Choice(sorted(FAULTS)), hidden=True,
               help="Deliberate bug, for testing contract checks (repeatable).")
+@click.option("--reading", "readings_", multiple=True, type=click.Choice(sorted(READINGS)),
+              help="Serve another reading of a point the vendor pages leave open (repeatable; see mockserver/readings.py).")
 @with_common
 def serve(host, port, workers, reload, fixture_files, latency, error_rate, rate_limit, strict, no_admin,
-          log_level, misbehave, spec, seed, size, token, now) -> None:
+          cors, no_cors, access_log, log_level, misbehave, readings_, spec, seed, size, token, now) -> None:
     """Serve every operation of the specs."""
     import uvicorn
 
     settings = _settings(spec, seed, size, token, now)
     try:
         settings.latency = control.parse_range(latency, "--latency") if latency else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--latency'") from None
+    try:
         settings.rate_limit = control.parse_rate(rate_limit) if rate_limit else None
     except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
+        raise click.BadParameter(str(exc), param_hint="'--rate-limit'") from None
+    if cors is not None and no_cors:
+        raise click.UsageError("--cors and --no-cors contradict each other; give one")
+    try:
+        settings.cors = () if no_cors else parse_origins(cors) if cors is not None else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--cors'") from None
+    settings.access_log = access_log if access_log is not None else log_level.lower() in ("info", "debug", "trace")
+    settings.reload = reload
     settings.error_rate, settings.strict, settings.admin = error_rate, strict, not no_admin
     settings.fixtures = list(fixture_files)
     settings.misbehave = tuple(misbehave)
-    try:
-        app = create_app(settings)  # fail fast, with a clear message, on a bad spec or fixtures file
-    except (ValueError, OSError) as exc:
-        raise click.ClickException(str(exc)) from None
+    settings.readings = tuple(readings_)
+    watched = _load(lambda: [resolve_spec_path(s) for s in settings.specs or []] or bundled_spec_paths())
+    watched += [Path(f) for f in settings.fixtures]
+    app = _load(lambda: create_app(settings))  # fail fast, with a clear message, on a bad spec or fixtures file
     click.echo(f"mockserver: serving {', '.join(settings.specs or ['all bundled specs'])} on http://{host}:{port} (seed {seed})", err=True)
-    if workers == 1 and not reload:
-        uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False)
+    if workers == 1:
+        if reload:  # rebuilt in place; a broken file keeps the last good app answering (reload.py)
+            from .reload import Reloading
+
+            built = [app]
+            app = Reloading(lambda: built.pop() if built else create_app(settings), watched)
+        uvicorn.run(app, host=host, port=port, log_level=log_level.lower(), access_log=False)
         return
-    # Several processes, or restarts: each builds its own app from the same settings (same data).
+    # Several processes: each builds its own app from the same settings (same data), and with
+    # --reload rebuilds it on its own.
     os.environ.update(settings.to_env())
-    watch = sorted({str(Path(p).resolve().parent) for p in [*(resolve_spec_path(s) for s in settings.specs or []),
-                                                            *bundled_spec_paths(), *settings.fixtures]})
-    uvicorn.run("mockserver.app:app_from_env", factory=True, host=host, port=port, workers=None if reload else workers,
-                reload=reload, reload_dirs=watch if reload else None,
-                reload_includes=["*.yaml", "*.yml", "*.json"] if reload else None,
-                log_level=log_level, access_log=False)
+    uvicorn.run("mockserver.app:app_from_env", factory=True, host=host, port=port, workers=workers,
+                log_level=log_level.lower(), access_log=False)
 
 
 @main.command()
 @click.option("--spec", multiple=True, metavar="FILE|NAME")
 def routes(spec) -> None:
     """List the operations served, and the admin endpoints."""
-    for s in load_specs(list(spec) or None):
+    for s in _load(lambda: load_specs(list(spec) or None)):
         for op in s.operations:
             click.echo(f"{op.method.upper():6} {op.path:58} {s.name}:{op.operation_id} [{op.dialect_name}]")
     for method, path, what in ADMIN_ROUTES:
@@ -120,6 +185,6 @@ def verify(url, spec, as_json, clear) -> None:
     except httpx.HTTPError as exc:
         click.echo(f"mockserver verify: cannot read the journal at {url}: {exc}", err=True)
         sys.exit(2)
-    report = build_report(load_specs(list(spec) or None), response.json())
+    report = build_report(_load(lambda: load_specs(list(spec) or None)), response.json())
     click.echo(orjson.dumps(report.as_json(), option=orjson.OPT_INDENT_2).decode() if as_json else report.as_text())
     sys.exit(0 if report.ok else 1)

@@ -1,7 +1,8 @@
 """Semantic checks for list operations, driven by the same `x-mock` blocks the mock serves from.
 
 Each group is one module; `GROUPS` lists them in the order they run (paging first: its walk of the
-whole collection is reused by the groups after it).
+whole collection is reused by the groups after it; filter before sort: it finds the form in which
+the API reads lists, which multi-key sorts are sent in).
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from .target import ListTarget
 # A group's checks are all named `<group>.<something>`.
 GROUPS: dict[str, Callable] = {
     "paging": lambda t, rec, ctx: (check_paging(t, rec), check_links(t, rec)),
-    "sort": lambda t, rec, ctx: check_sort(t, rec),
     "filter": lambda t, rec, ctx: check_filters(t, rec),
+    "sort": lambda t, rec, ctx: check_sort(t, rec),
     "fieldset": lambda t, rec, ctx: (check_fieldsets(t, rec), check_formats(t, rec)),
     "invariant": lambda t, rec, ctx: check_invariants(t, rec, ctx),
     "errors": lambda t, rec, ctx: check_errors(t, rec),

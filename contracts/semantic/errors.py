@@ -39,6 +39,14 @@ def check_errors(t: ListTarget, rec: Recorder) -> None:
                  expected=ours, actual=response.status_code, response=response, basis="errors.status",
                  took=str(response.status_code))
         check_body(t, c, response, str(ours), "errors")
+    blank = next((n for n, p in t.op.query_params.items() if p.schema.get("enum") and "" not in p.schema["enum"]
+                  and "x-documented" not in p.schema and n != (t.op.mock.get("format") or {}).get("param")), None)
+    if blank:
+        with rec.check("errors.blank") as c:
+            response = t.send({blank: ""})
+            c.expect(400 <= response.status_code < 500, f"`{blank}=` (blank, not one of {t.op.query_params[blank].schema['enum']}) is refused",
+                     expected="a 4xx", actual=response.status_code, response=response,
+                     took="blank-is-absent" if 200 <= response.status_code < 300 else None)
 
 
 def validation_status(t: ListTarget) -> int:
