@@ -99,9 +99,12 @@ def parse_rate(text: str) -> float:
     """`10/s`, `600/m` or `10` -> requests per second."""
     number, _, unit = text.partition("/")
     per = {"": 1, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600}.get(unit.strip().lower())
-    if per is None:
-        raise ValueError(f"rate limit must look like 10/s or 600/m, got {text!r}")
-    rate = float(number) / per
+    try:
+        if per is None:
+            raise ValueError
+        rate = float(number) / per
+    except ValueError:
+        raise ValueError(f"rate limit must look like 10/s or 600/m, got {text!r}") from None
     if rate <= 0:
         raise ValueError("rate limit must be positive")
     return rate

@@ -28,8 +28,25 @@ class FixtureError(ValueError):
 
 
 def load_file(path: str | Path) -> list[dict]:
-    with open(path, encoding="utf-8") as fh:
-        return normalize(yaml.safe_load(fh))  # YAML is a superset of JSON
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return normalize(yaml.safe_load(fh))  # YAML is a superset of JSON
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise FixtureError(f"{path}: not valid YAML{where} ({getattr(exc, 'problem', None) or 'cannot be parsed'}); "
+                           "fix the file (README: Pinned records shows the form)") from None
+    except FixtureError as exc:
+        raise FixtureError(f"{path}: {exc}") from None
+
+
+def apply_file(world: World, path: str | Path) -> int:
+    """Pin a fixtures file's records; errors name the file."""
+    records = load_file(path)
+    try:
+        return apply(world, records)
+    except FixtureError as exc:
+        raise FixtureError(f"{path}: {exc}") from None
 
 
 def normalize(document: Any) -> list[dict]:

@@ -23,6 +23,7 @@ import httpx
 import pytest
 
 from .app import Settings, create_app
+from .options import OptionError, settings_from
 
 DEFAULT_TOKEN = "test-token"
 
@@ -37,12 +38,33 @@ def mock_options() -> dict:
     return {}
 
 
-def _settings(request: pytest.FixtureRequest, base: dict) -> Settings:
+def _options(node, base: dict) -> dict:
     options = dict(base)
-    marker = request.node.get_closest_marker("mock")
+    marker = node.get_closest_marker("mock")
     if marker:
+        if marker.args:
+            raise OptionError(f"takes keyword options only, e.g. @pytest.mark.mock(seed=3), not {marker.args!r}")
         options.update(marker.kwargs)
-    return Settings(**options)
+    return options
+
+
+def _settings(request: pytest.FixtureRequest, base: dict) -> Settings:
+    """Settings for this test; a bad option stops the run with one line naming it (exit 2)."""
+    try:
+        return settings_from(_options(request.node, base))
+    except (OptionError, ValueError) as exc:
+        pytest.exit(f"mock options of {request.node.nodeid}: {exc}", returncode=2)
+
+
+def pytest_collection_modifyitems(session, config, items) -> None:
+    """Check every `mock` marker before any test runs, so a typo fails fast (one line, exit 2)."""
+    for item in items:
+        if item.get_closest_marker("mock") is None:
+            continue
+        try:
+            settings_from(_options(item, {}))
+        except (OptionError, ValueError) as exc:
+            pytest.exit(f"@pytest.mark.mock on {item.nodeid}: {exc}", returncode=2)
 
 
 @pytest.fixture

@@ -130,11 +130,34 @@ def deref(node: Any, root: dict, _seen: tuple = ()) -> Any:
     return node
 
 
+class SpecError(ValueError):
+    """A spec file that cannot be served: the message names the file, the problem and the fix."""
+
+
+def _read(path: Path) -> dict:
+    try:
+        with path.open(encoding="utf-8") as fh:
+            document = yaml.safe_load(fh)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "cannot be parsed"
+        raise SpecError(f"{path}: not valid YAML{where} ({problem}); fix the file, or pass a bundled spec name") from None
+    except UnicodeDecodeError:
+        raise SpecError(f"{path}: not UTF-8 text; pass an OpenAPI YAML or JSON file") from None
+    if not isinstance(document, dict) or not str(document.get("openapi", "")).startswith("3"):
+        raise SpecError(f"{path}: not an OpenAPI 3 document (no `openapi: 3.x` at the top); pass an OpenAPI spec "
+                        "or a bundled name (teamup, elasticpath-promotions, ops-promotions, nuweb)")
+    return document
+
+
 def load_spec(path: str | Path) -> Spec:
     path = Path(path)
-    with path.open(encoding="utf-8") as fh:
-        document = yaml.safe_load(fh)
-    raw = deref(document, document)
+    document = _read(path)
+    try:
+        raw = deref(document, document)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise SpecError(f"{path}: a $ref cannot be resolved ({exc}); point it at an existing #/components/... entry") from None
     spec = Spec(name=path.stem, path=path, raw=raw)
     for route, item in raw.get("paths", {}).items():
         shared = item.get("parameters", [])
