@@ -206,3 +206,12 @@ def test_gzip_bytes_are_real_gzip(fresh):
     with fresh.stream("GET", NUWEB, headers={"Accept-Encoding": "gzip"}) as response:
         wire = b"".join(response.iter_raw())
     assert json.loads(gzip.decompress(wire))["meta"]["total"] > 0
+
+
+def test_every_spec_documents_these_conventions():
+    from .conftest import SPECS
+
+    for spec in SPECS:
+        description = spec.raw["info"]["description"]
+        for topic in ("CORS", "gzip", "ETag", "406", "trailing slash", "401 challenges with"):
+            assert topic in description, (spec.name, topic)
