@@ -75,8 +75,8 @@ class Reader:
         """The items: the list at `items` (spread: `data` is the list under `data`)."""
         path = self.items if self.items.endswith("[]") else self.items + "[]"
         found = select(body, path)
-        if not found and not select(body, path[:-2]):
-            raise KeyError(self.items)  # no list where the items belong
+        if not found and not select(body, path.split("[]", 1)[0]):
+            raise KeyError(self.items)  # no list where the (outermost) items belong
         return list(found)
 
     def total_of(self, body: Any) -> int | None:
@@ -122,6 +122,8 @@ GENERIC: dict = {
         "paging.links-follow": "a link leads to the page it names",
         "paging.page-number": "page N of size S is the window at offset (N-1)*S",
         "errors.json": "a JSON API answers its errors in JSON",
+        "server-error": "a valid request never gets a 5xx",
+        "filter.partition": "the values of an enumerated filter split the list: each item has exactly one",
     },
     "readings": {
         "conformance.negative_data_rejection": {

@@ -214,8 +214,9 @@ class Recorder:
         except UnexpectedResponse as bad:
             result.assertions += 1
             response = bad.response
+            server_error = getattr(response, "status_code", 0) >= 500  # never a reading, whatever the claim
             run.fail(bad.claim, expected=bad.expected, actual=describe_response(response), response=response,
-                     basis=bad.basis, took=bad.took)
+                     basis="server-error" if server_error else bad.basis, took=bad.took)
         except BudgetExhausted:
             raise
         except Exception as exc:  # a bug in a check, or a dropped connection: an error, not a crash

@@ -98,7 +98,7 @@ def test_a_healthy_run_exits_0_and_prints_the_summary_table(healthy):
     assert "sending a placeholder token" in result.output  # said, not hidden
     assert f"  {OPS}:listPromotionUsageHistory paging" in result.output  # progress while it runs
     assert "OPERATION" in result.output and "ASSERTIONS" in result.output and "REQUESTS" in result.output
-    assert "skipped conformance.ignored_auth" in result.output and "placeholder token" in result.output
+    assert "SKIP conformance.ignored_auth" in result.output and "placeholder token" in result.output
 
 
 # ----------------------------------------------------------------------- polite and bounded
@@ -155,7 +155,7 @@ def test_the_token_never_appears_in_output_reports_junit_or_tracebacks(pinned_an
     assert "Traceback (most recent call last)" in outputs["report"]
     assert f"RuntimeError: boom while sending {masked}" in outputs["report"]
     # The real token did reach the API: the pinned mock accepted it and ran the auth check.
-    assert "conformance.ignored_auth` | passed" in outputs["report"]
+    assert "conformance.ignored_auth` | PASS" in outputs["report"]
 
 
 def test_a_crash_prints_a_redacted_traceback_and_exits_2(pinned_and_faulty, capsys, monkeypatch):

@@ -78,5 +78,5 @@ def test_each_operation_and_group_is_a_test_and_the_broken_one_fails(broken_run)
 
 def test_the_failure_names_the_check_and_the_request(broken_run):
     out = broken_run.stdout
-    assert "filter.status" in out and "every item returned satisfies the filter" in out
+    assert "filter.status" in out and "split the list: each item under exactly one value" in out
     assert "curl -X GET -H 'Authorization: Bearer ***'" in out

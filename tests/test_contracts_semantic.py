@@ -13,7 +13,7 @@ from contracts.semantic import groups_for
 from contracts.semantic.filters import timeframe_span
 from contracts.semantic.invariants import check_relation, parse_relation, path_bound_fields
 from contracts.semantic.links import expected_windows, kept_parameters, window_of
-from contracts.semantic.paging import walk_sizes
+from contracts.semantic.paging import exact_sizes, walk_sizes
 from contracts.semantic.resources import candidate_path_values, parent_of
 from contracts.semantic.target import ListTarget, Page
 from contracts.semantic.values import compare, covered, leaves
@@ -91,10 +91,12 @@ def test_links_must_keep_the_other_parameters():
 
 # ---------------------------------------------------------------------------------- paging
 
-def test_walks_use_the_maximum_and_a_small_page_size():
-    assert walk_sizes(300, 100) == [100, 43]
+def test_walks_use_the_maximum_a_small_page_size_and_one_that_divides_the_total():
+    assert walk_sizes(300, 100) == [100, 43, 75]  # 75 x 4 = 300: the last page is full
     assert walk_sizes(3, 100) == [100, 1]
     assert walk_sizes(50, 1) == [1]
+    assert walk_sizes(137, 100) == [100, 20]  # a prime total: no size divides it
+    assert exact_sizes(89, 100, [100, 13]) == [1, 89]  # one page each at sizes dividing it exactly
 
 
 def test_a_walk_stops_on_a_short_page_not_on_the_reported_total():
@@ -146,9 +148,10 @@ def test_a_documented_example_comes_first():
 
 
 def test_groups_follow_the_x_mock_blocks():
-    assert groups_for(operation("getPromotionCodes")) == ["paging", "invariant"]
-    assert groups_for(operation("listPromotionUsageHistory")) == ["paging", "sort", "filter", "fieldset", "invariant"]
-    assert groups_for(operation("getDiscountCodeUsesReportData")) == ["paging", "sort", "filter", "fieldset"]
+    assert groups_for(operation("getPromotionCodes")) == ["paging", "invariant", "errors"]
+    assert groups_for(operation("listPromotionUsageHistory")) == ["paging", "filter", "sort", "fieldset", "invariant",
+                                                                   "errors"]
+    assert groups_for(operation("getDiscountCodeUsesReportData")) == ["paging", "filter", "sort", "fieldset", "errors"]
 
 
 # ---------------------------------------------------------------------------------- values
@@ -177,7 +180,7 @@ def test_nuweb_only_and_except_on_one_resource_is_kept_out_of_positive_data():
 
 
 def test_a_page_that_breaks_the_page_count_fails_paging_meta():
-    from contracts.semantic.paging import check_page_meta
+    from contracts.semantic.paging import exact_sizes, check_page_meta
 
     c = run()
     body = {"meta": {"page": 2, "limit": 10, "totalPages": 4, "total": 25}}

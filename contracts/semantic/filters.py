@@ -211,6 +211,8 @@ def value_cases(t: ListTarget, name: str, rule: dict, base: Walk, c) -> list[Fil
         c.expect(not unmet, f"without `{name}` the documented default `{name}={default}` applies ({field} {default_op})",
                  expected=f"every `{field}` {default_op}", actual=f"{len(unmet)} items where it is not, e.g. {dig(unmet[0], field)!r}" if unmet else "",
                  response=base.pages[0].response)
+    if "any" not in rule["values"].values() and len(rule["values"]) > 1:
+        check_partition(t, name, rule, base, c)
     cases = []
     for value, op in rule["values"].items():
         matching = None
@@ -221,6 +223,23 @@ def value_cases(t: ListTarget, name: str, rule: dict, base: Walk, c) -> list[Fil
             holds=(lambda i: None) if op == "any" else (lambda i, o=op: _null_test(o, i, field)),
             expected_total=matching, may_widen=op == "any" and default_op not in (None, "any")))
     return cases
+
+
+def check_partition(t: ListTarget, name: str, rule: dict, base: Walk, c) -> None:
+    """Whatever each value means, the values of an enumerated filter split the list: no item under
+    two values, and together they hold every item."""
+    seen: dict = {}
+    for value in rule["values"]:
+        walk = t.walk(t.max_limit, params={name: value})
+        seen[value] = {t.identity(i) for i in walk.items}
+    union = set().union(*seen.values())
+    overlap = sum(len(ids) for ids in seen.values()) - len(union)
+    everything = {t.identity(i) for i in base.items}
+    c.expect(overlap == 0 and (union == everything or not base.complete),
+             f"`{name}` = {' / '.join(rule['values'])} split the list: each item under exactly one value",
+             expected=f"{len(everything)} items in all, none twice",
+             actual=f"{len(union)} items, {overlap} under two values", response=base.pages[0].response,
+             basis="filter.partition")
 
 
 def _null_test(op: str, item: Any, field: str) -> bool:

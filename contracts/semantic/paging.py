@@ -144,7 +144,7 @@ def check_walk(t: ListTarget, walk: Walk, c) -> None:
              response=pages[short[0]].response if short else last.response)
 
 
-def check_page_meta(page, meta: dict[str, str], c, whole: int | None) -> None:
+def check_page_meta(page, meta: dict[str, str], c, whole: int | None = None) -> None:
     """The page number, size and page count a page reports agree with the window and the total."""
     limit, offset = page.limit, page.offset or 0
     total = page.total if page.total is not None else whole
