@@ -8,6 +8,7 @@ redactor, whatever the findings already did.
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 from pathlib import Path
@@ -164,7 +165,13 @@ def markdown(r: RunResult, redact: Redact) -> str:
     return redact("\n".join(lines) + "\n")
 
 
+_NOT_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def junit_xml(r: RunResult, redact: Redact) -> str:
+    """JUnit XML; characters XML cannot hold (a fuzzed query's control bytes) become `?`."""
+    plain = redact
+    redact = lambda text: _NOT_XML.sub("?", plain(text))  # noqa: E731
     suites = ET.Element("testsuites", name="contracts", time=f"{r.seconds:.3f}")
     totals = defaultdict(int)
     for op in r.operations:
