@@ -215,3 +215,14 @@ def test_every_spec_documents_these_conventions():
         description = spec.raw["info"]["description"]
         for topic in ("CORS", "gzip", "ETag", "406", "trailing slash", "401 challenges with"):
             assert topic in description, (spec.name, topic)
+
+
+def test_the_journal_records_406_and_304_but_not_preflights(fresh):
+    fresh.delete("/__mock/requests")
+    fresh.options(NUWEB, headers=PREFLIGHT)
+    fresh.get(TEAMUP, headers={"Accept": "application/xml"})
+    etag = fresh.get(EP).headers["etag"]
+    fresh.get(EP, headers={"If-None-Match": etag})
+    entries = fresh.get("/__mock/requests").json()["requests"]
+    assert [(e["method"], e["status"]) for e in entries] == [("GET", 406), ("GET", 200), ("GET", 304)]
+    assert "Accept" in entries[0]["violations"][0]
