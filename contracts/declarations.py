@@ -180,13 +180,12 @@ class Contract:
                      if ".".join(parts[:n]) in self.bases), None)
 
     def basis(self, claim: str) -> Basis:
-        parts = claim.split(".")
-        for n in range(len(parts), 0, -1):
-            found = self.bases.get(".".join(parts[:n]))
-            if found is not None:
-                return found
-        self.undeclared.add(claim)
-        return Basis(claim, READING, "", declared=False)
+        """The declaration a claim rests on; an undeclared claim is a reading, and is listed."""
+        found = self.declared(claim)
+        if found is None:
+            self.undeclared.add(claim)
+            return Basis(claim, READING, "", declared=False)
+        return found
 
 
 # ------------------------------------------------------------------------- documented view

@@ -100,11 +100,12 @@ def free_port(host: str = "127.0.0.1") -> int:
 class BackgroundServer:
     """uvicorn in a daemon thread, for clients that need a real TCP port."""
 
-    def __init__(self, settings: Settings, host: str = "127.0.0.1", port: int | None = None):
+    def __init__(self, settings: Settings | None = None, host: str = "127.0.0.1", port: int | None = None, app=None):
+        """The mock built from `settings`, or any other ASGI `app` (a test's own implementation)."""
         import uvicorn
 
         self.host, self.port = host, port or free_port(host)
-        config = uvicorn.Config(create_app(settings), host=self.host, port=self.port, log_level="warning",
+        config = uvicorn.Config(app or create_app(settings), host=self.host, port=self.port, log_level="warning",
                                 access_log=False, lifespan="off")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -107,9 +107,11 @@ SPECS = {"drop-required": ("elasticpath-promotions", "nuweb")}
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory) -> dict[str | None, Run]:
     """One run per fault and one healthy run, three at a time."""
+    names = [None, *FAULTS]
+    outs = {fault: tmp_path_factory.mktemp(fault or "healthy") for fault in names}  # not from threads: mktemp races
 
     def one(fault: str | None) -> Run:
-        out = tmp_path_factory.mktemp(fault or "healthy")
+        out = outs[fault]
         with BackgroundServer(Settings(seed=5, misbehave=(fault,) if fault else ())) as server:
             options = [] if fault in WITH_COVERAGE else ["--no-coverage"]
             for spec in SPECS.get(fault, ()):
@@ -118,7 +120,6 @@ def runs(tmp_path_factory) -> dict[str | None, Run]:
         failed, passed, warned = read_junit(out / "junit.xml")
         return Run(proc.returncode, proc.stdout, proc.stderr, failed, passed, (out / "report.md").read_text(), warned)
 
-    names = [None, *FAULTS]
     with ThreadPoolExecutor(max_workers=3) as pool:
         return dict(zip(names, pool.map(one, names)))
 

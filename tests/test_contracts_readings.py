@@ -11,15 +11,12 @@ Every run is the real command line with `--junit`, in parallel, as in `test_cont
 
 from __future__ import annotations
 
-import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-import uvicorn
 
 from mockserver.app import Settings, create_app
-from mockserver.pytest_plugin import free_port
+from mockserver.pytest_plugin import BackgroundServer
 from mockserver.readings import READINGS
 from tests.independent.app import BUGS, create_app as independent_app
 from tests.test_contracts_faults import CODES, NUWEB, OPS, TEAMUP, USAGES, Run, read_junit, run_cli
@@ -79,35 +76,8 @@ INDEPENDENT_WARNS = {
 }
 
 
-class AppServer:
-    """Any ASGI app on a free loopback port, in a daemon thread."""
-
-    def __init__(self, app):
-        self.port = free_port("127.0.0.1")
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                                    access_log=False, lifespan="off"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> "AppServer":
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError(f"server did not start on {self.url}")
-            time.sleep(0.01)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=5)
-
-
 def contracts_against(app, out, specs: list[str], *extra: str) -> Run:
-    with AppServer(app) as server:
+    with BackgroundServer(app=app) as server:
         options = [item for spec in sorted(set(specs)) for item in ("--spec", spec)]
         proc = run_cli(server.url, out, "--quiet", "--no-coverage", *options, *extra)
     failed, passed, warned = read_junit(out / "junit.xml")
@@ -116,10 +86,12 @@ def contracts_against(app, out, specs: list[str], *extra: str) -> Run:
 
 @pytest.fixture(scope="module")
 def reading_runs(tmp_path_factory) -> dict[str, Run]:
+    outs = {reading: tmp_path_factory.mktemp(reading) for reading in READINGS}  # not from threads: mktemp races
+
     def one(reading: str) -> Run:
         ops = SPECS_FOR.get(reading) or [op for op, _ in MUST_WARN[reading]]
         app = create_app(Settings(seed=5, readings=(reading,)))
-        return contracts_against(app, tmp_path_factory.mktemp(reading), [SPEC_OF[op] for op in ops])
+        return contracts_against(app, outs[reading], [SPEC_OF[op] for op in ops])
 
     with ThreadPoolExecutor(max_workers=3) as pool:
         return dict(zip(READINGS, pool.map(one, READINGS)))
@@ -127,12 +99,14 @@ def reading_runs(tmp_path_factory) -> dict[str, Run]:
 
 @pytest.fixture(scope="module")
 def bug_runs(tmp_path_factory) -> dict[str | None, Run]:
+    names = [None, *BUGS]
+    outs = {bug: tmp_path_factory.mktemp(bug or "independent") for bug in names}
+
     def one(bug: str | None) -> Run:
         app = independent_app(bugs={bug} if bug else set())
         specs = [SPEC_OF[MUST_CATCH[bug][0]]] if bug else list(set(SPEC_OF.values()))
-        return contracts_against(app, tmp_path_factory.mktemp(bug or "independent"), specs)
+        return contracts_against(app, outs[bug], specs)
 
-    names = [None, *BUGS]
     with ThreadPoolExecutor(max_workers=3) as pool:
         return dict(zip(names, pool.map(one, names)))
 
