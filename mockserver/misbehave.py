@@ -21,6 +21,7 @@ FAULTS = {
     "next-on-last-page": "the last page still has a `next` link",
     "drop-required": "a required field is missing from every item",
     "server-error": "a 500 when the page size is the documented maximum",
+    "links-drop-params": "paging links keep only the paging parameters (a sort or filter is lost on the next page)",
 }
 
 
@@ -60,6 +61,9 @@ def on_body(body: Any, faults: tuple[str, ...], dialect: Any, item_schema: dict,
     if "next-on-last-page" in faults and isinstance(body.get("links"), dict) and body["links"].get("next") is None:
         links = body["links"]
         links["next"] = links.get("current") or links.get("self")
+    if "links-drop-params" in faults and isinstance(body.get("links"), dict):
+        paging = {v for k, v in dialect.paging_cfg.items() if k in ("offset", "limit", "page", "page_size")}
+        body["links"] = {name: _only_params(link, paging) for name, link in body["links"].items()}
     if "drop-required" in faults:
         # The first required field, or else the top of the item's identity (rows with no `required`).
         dropped = (item_schema.get("required") or [(identity or "").split(".")[0]])[0]
@@ -67,3 +71,13 @@ def on_body(body: Any, faults: tuple[str, ...], dialect: Any, item_schema: dict,
         for i, item in enumerate(items):  # copies: the originals live in the item cache
             items[i] = {k: v for k, v in item.items() if k != dropped}
     return body
+
+
+def _only_params(link: Any, kept: set[str]) -> Any:
+    if not isinstance(link, str) or "?" not in link:
+        return link
+    from urllib.parse import parse_qsl, urlencode
+
+    base, _, query = link.partition("?")
+    pairs = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k in kept]
+    return f"{base}?{urlencode(pairs, safe='[],:()')}"

@@ -44,6 +44,7 @@ MUST_FAIL: dict[str, set[tuple[str, str]]] = {
     "drop-required": {(CODES, "conformance.response_schema_conformance"),
                       (NUWEB, "conformance.response_schema_conformance")},
     "server-error": {(op, "paging.max-limit") for op in ALL} | {(op, "conformance.not_a_server_error") for op in ALL},
+    "links-drop-params": {(USAGES, "paging.links-follow"), (NUWEB, "paging.links-follow")},
 }
 
 # Faults that break one of our readings, not a documented claim, where the page is silent: a WARN.

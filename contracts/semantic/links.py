@@ -46,6 +46,8 @@ def check_links(t: ListTarget, rec: Recorder) -> None:
             check_page_links(t, page, names, c)
     with rec.check("paging.links-follow") as c:
         follow_links(t, c)
+    with rec.check("paging.links-follow") as c:
+        follow_every_link(t, c)
 
 
 def raise_skip(reason: str) -> None:
@@ -156,6 +158,55 @@ def follow_links(t: ListTarget, c) -> None:
             after = (page.body.get("links") or {}).get("next")
             c.expect(after is None, "the page `links.last` leads to has no `next`", expected="null", actual=after,
                      response=page.response)
+
+
+def narrowing_params(t: ListTarget) -> dict:
+    """Non-paging parameters for a page whose links must keep them: a sort against the default, or
+    else a documented filter value."""
+    cfg = t.sort_cfg
+    fields = list((cfg.get("fields") or {}))
+    if not fields:  # no sort: a filter by the first value its parameter documents
+        for name in t.filter_cfg:
+            param = t.op.query_params.get(name)
+            schema = (param.schema.get("items", {}) if param and param.is_array else param.schema if param else {})
+            if schema.get("enum") and "x-documented" not in (param.schema if param else {}):
+                return {name: [schema["enum"][0]] if param.is_array else schema["enum"][0]}
+        return {}
+    if "by" in cfg:
+        return {cfg["by"]: fields[-1], cfg["order"]: "asc"}
+    default = (cfg.get("default") or [fields[0]])[0]
+    return {cfg.get("param", "sort"): default[1:] if default.startswith("-") else "-" + default}
+
+
+def follow_every_link(t: ListTarget, c) -> None:
+    """Every link of the second page of a sorted request leads to the same page as the explicit
+    request for that window with every other parameter kept."""
+    params = narrowing_params(t)
+    whole = t.collection().total or 0
+    size = max(1, min(t.max_limit - 1, -(-whole // 4)))
+    if whole <= size * 2:
+        raise_skip("too few items for a page with links on both sides")
+    second = t.fetch(params, offset=size, limit=size)
+    links = second.body.get("links") if isinstance(second.body, dict) else None
+    if not isinstance(links, dict):
+        raise_skip("the page carries no links")
+    base = urlsplit(str(second.response.url))
+    for name, link in links.items():
+        if not isinstance(link, str) or name not in expected_windows(t, second):
+            continue
+        url = urljoin(str(second.response.url), link)
+        if urlsplit(url)[:2] != base[:2]:
+            continue
+        offset, limit = window_of(t, link, size)
+        if offset is None:
+            continue
+        followed = t.read(t.client.get(url), offset, limit)
+        explicit = t.fetch(params, offset=offset, limit=limit)
+        got, want = [t.identity(i) for i in followed.items], [t.identity(i) for i in explicit.items]
+        shown = "&".join(f"{k}={','.join(map(str, v)) if isinstance(v, list) else v}" for k, v in params.items())
+        c.expect(got == want, f"following `links.{name}` of a `{shown}` page gives the same page as asking for it",
+                 expected=f"{len(want)} items starting {want[:2]} (offset {offset}, limit {limit}, {shown})",
+                 actual=f"{len(got)} items starting {got[:2]}", response=followed.response)
 
 
 def _total(t: ListTarget, page: Page) -> int:
