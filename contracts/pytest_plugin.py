@@ -32,6 +32,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--contracts-no-coverage", action="store_true", default=False,
                     help="Skip Schemathesis' coverage phase (most of a run's requests).")
     group.addoption("--contracts-rate-limit", default=None, metavar="N/s")
+    group.addoption("--contracts-strict-readings", action="store_true", default=False,
+                    help="Fail a test also when the API takes another reading of an open point (a WARN).")
 
 
 def _options(config: pytest.Config):
@@ -47,6 +49,7 @@ def _options(config: pytest.Config):
         seed=config.getoption("contracts_seed"),
         rate_limit=parse_rate(config.getoption("contracts_rate_limit")),
         coverage=not config.getoption("contracts_no_coverage"),
+        strict_readings=config.getoption("contracts_strict_readings"),
     )
 
 
@@ -79,6 +82,10 @@ class ContractFailure(Exception):
     """The failed checks of one item, already redacted."""
 
 
+class ContractReadingWarning(UserWarning):
+    """The API took another reading of a point the vendor page leaves open (a WARN of `contracts run`)."""
+
+
 class ContractItem(pytest.Item):
     def __init__(self, *, op, group: str, **kwargs):
         super().__init__(**kwargs)
@@ -86,7 +93,7 @@ class ContractItem(pytest.Item):
 
     def runtest(self) -> None:
         from .client import BudgetExhausted
-        from .report import failure_lines
+        from .report import WARN, failure_lines, finding_lines
 
         contracts = self.config.stash[_SESSION]
         if contracts.result.problems:
@@ -103,8 +110,16 @@ class ContractItem(pytest.Item):
             err.flush()
         mine = [c for name, c in result.checks.items() if name.startswith(f"{self.group}.")]
         failed = [c for c in mine if c.status in ("failed", "error")]
+        warned = [c for c in mine if c.warnings]
+        if warned and contracts.options.strict_readings:
+            failed += [c for c in warned if c not in failed]
         if failed:
-            raise ContractFailure(contracts.redactor("\n".join(failure_lines(result, failed))))
+            raise ContractFailure(contracts.redactor("\n".join(failure_lines(result, failed)
+                                                                + finding_lines(result, warned, WARN)[1:])))
+        if warned:  # shown in pytest's warnings summary; the test passes
+            import warnings
+
+            warnings.warn(ContractReadingWarning(contracts.redactor("\n".join(finding_lines(result, warned, WARN)))))
         if not mine or all(c.status == "skipped" for c in mine):
             reasons = sorted({c.skipped for c in mine if c.skipped}) or ["nothing to check"]
             pytest.skip("; ".join(reasons))

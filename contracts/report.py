@@ -144,6 +144,9 @@ def markdown(r: RunResult, redact: Redact) -> str:
             lines.append(f"| `{check.name}` | {OUTCOME[check.status]}{note} | {check.assertions} | {check.failures} | "
                          f"{check.warnings} |")
         lines.append("")
+        notes = [(check.name, note) for check in op.checks.values() for note in check.notes]
+        if notes:  # what a check learnt on the way (which list forms the API reads, a bounded walk)
+            lines += [f"- `{name}`: {note}" for name, note in notes] + [""]
         for check in [c for c in op.checks.values() if c.findings]:
             lines += [f"### `{check.name}` ({OUTCOME[check.status]})", ""]
             for finding in check.findings:

@@ -80,3 +80,17 @@ def test_the_failure_names_the_check_and_the_request(broken_run):
     out = broken_run.stdout
     assert "filter.status" in out and "split the list: each item under exactly one value" in out
     assert "curl -X GET -H 'Authorization: Bearer ***'" in out
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_another_reading_is_a_pytest_warning_or_with_strict_readings_a_failure(tmp_path, strict):
+    with BackgroundServer(Settings(seed=5, readings=("blank-is-absent",))) as server:
+        args = contract_args(server.url) + (["--contracts-strict-readings"] if strict else [])
+        proc = pytest_run(tmp_path, *args)
+    out = proc.stdout
+    assert "reads a blank parameter (`name=`) as if it were absent" in out
+    if strict:
+        assert proc.returncode == 1 and f"FAILED ::contracts[{OP}:errors]" in out
+    else:
+        assert proc.returncode == 0, out
+        assert "ContractReadingWarning" in out and f"::contracts[{OP}:errors] PASSED" in out
