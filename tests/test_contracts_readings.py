@@ -36,7 +36,7 @@ MUST_WARN: dict[str, dict[tuple[str, str], str]] = {
     "blank-is-absent": {(OPS, "errors.blank"): "reads a blank parameter", (USAGES, "errors.blank"): "reads a blank"},
     "offset-wins": {(TEAMUP, "paging.precedence"): "uses `offset` when both"},
     "comma-arrays": {(TEAMUP, "filter.array-forms"): "only as comma-separated lists"},
-    "strict-timeframes": {(TEAMUP, "filter.used_at_timeframe"): "another reading"},
+    "strict-timeframes": {(TEAMUP, "filter.used_at_timeframe"): "names its periods differently"},
     "dot-only-fieldsets": {(NUWEB, "fieldset.only"): "refuses bare names"},
     # Latitude the pages give in so many words: nothing to warn about, nothing may fail.
     "one-wrapper": {},

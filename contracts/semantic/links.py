@@ -73,7 +73,8 @@ def expected_windows(t: ListTarget, page: Page) -> dict[str, int | None]:
 def check_page_links(t: ListTarget, page: Page, schema: dict, c) -> None:
     links = page.body.get("links") if isinstance(page.body, dict) else None
     if not c.expect(isinstance(links, dict), "the page carries its `links` object", expected="an object",
-                    actual=type(links).__name__, response=page.response):
+                    actual="absent" if links is None else type(links).__name__, response=page.response,
+                    took="absent" if links is None else None):
         return
     pages = pages_for(_total(t, page), page.limit)
     windows = expected_windows(t, page)

@@ -67,7 +67,8 @@ def check_paging(t: ListTarget, rec: Recorder) -> None:
         page = t.fetch(offset=0, limit=maximum)
         want = maximum if whole is None else min(maximum, whole)
         c.expect(len(page.items) == want, f"`{limit}={maximum}` (the maximum) returns a full page",
-                 expected=want, actual=f"{len(page.items)} items (total {whole})", response=page.response)
+                 expected=want, actual=f"{len(page.items)} items (total {whole})", response=page.response,
+                 took="lower-max" if len(page.items) < want else None)
         over = t.send(t.window(0, maximum + 1))
         if 200 <= over.status_code < 300:
             count = _count(t, over)
@@ -155,7 +156,8 @@ def check_page_meta(page, meta: dict[str, str], c, whole: int | None = None) -> 
             continue
         got = dig(page.body, path)
         if got is None:  # one cause, one finding: an absent member is not a wrong number on every page
-            c.expect(False, f"the page reports `{path}`", expected="a number", actual="absent", response=page.response)
+            c.expect(False, f"the page reports `{path}`", expected="a number", actual="absent", response=page.response,
+                     took="absent")
             continue
         c.expect(got == expected[key], f"`{path}` agrees with the request and the total ({key})",
                  expected=f"{expected[key]} (offset {offset}, limit {limit}, total {total})", actual=got,
