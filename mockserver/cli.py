@@ -188,3 +188,39 @@ def verify(url, spec, as_json, clear) -> None:
     report = build_report(_load(lambda: load_specs(list(spec) or None)), response.json())
     click.echo(orjson.dumps(report.as_json(), option=orjson.OPT_INDENT_2).decode() if as_json else report.as_text())
     sys.exit(0 if report.ok else 1)
+
+
+@main.command()
+@click.option("--upstream", required=True, metavar="URL", help="The live API to forward to, e.g. https://staging.example.com.")
+@click.option("--spec", multiple=True, metavar="FILE|NAME", help="Specs to check traffic against (default: all bundled).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8000, show_default=True)
+@click.option("--record", default=None, metavar="FILE", help="Write what the upstream answered as a pins file (`serve --fixtures FILE` replays it).")
+@click.option("--token-env", default=None, metavar="VAR", help="Send this environment variable's token instead of the client's credentials.")
+@click.option("--strict", is_flag=True, help="Answer a client violation with the vendor's 4xx instead of forwarding it.")
+@click.option("--timeout", type=click.FloatRange(0.1, 600), default=10.0, show_default=True, help="Seconds to wait for the upstream (then 504).")
+@click.option("--access-log", is_flag=True, help="One line per request on stderr, tokens redacted.")
+def proxy(upstream, spec, host, port, record, token_env, strict, timeout, access_log) -> None:
+    """Forward to a live API; check requests and answers against the specs (see README: Pointing at staging)."""
+    import uvicorn
+    from urllib.parse import urlsplit
+
+    from .proxy import ProxySettings, create_proxy_app
+
+    parts = urlsplit(upstream)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise click.BadParameter(f"{upstream!r} is not an http(s) base URL; use e.g. https://staging.example.com",
+                                 param_hint="'--upstream'")
+    token = None
+    if token_env:
+        token = os.environ.get(token_env, "").strip()
+        if not token:
+            raise click.BadParameter(f"the environment variable {token_env} is not set or empty", param_hint="'--token-env'")
+    if record and not Path(record).resolve().parent.is_dir():
+        raise click.BadParameter(f"{record!r}: its directory does not exist", param_hint="'--record'")
+    settings = ProxySettings(upstream=upstream.rstrip("/"), specs=list(spec) or None, record=record, token=token,
+                             strict=strict, timeout=timeout, access_log=access_log)
+    app = _load(lambda: create_proxy_app(settings))
+    click.echo(f"mockserver: proxying http://{host}:{port} to {app.state.proxy.upstream.shown}"
+               + (f", recording to {record}" if record else ""), err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
