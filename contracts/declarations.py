@@ -239,3 +239,45 @@ def _resolve(spec: dict, node: dict) -> dict:
     for part in ref.lstrip("#/").split("/"):
         target = target[part]
     return target
+
+
+# ------------------------------------------------------------------------------ the language
+
+_TEXT = {"type": "string", "minLength": 1}
+_CLAIMS = {"type": "object", "propertyNames": {"pattern": r"^[a-z][\w-]*(\.[\w:-]+)*$"}, "additionalProperties": _TEXT}
+SCHEMA: dict = {
+    "$comment": "x-contract: where each expectation of `contracts` comes from (contracts/README.md)",
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "read": {"type": "object", "additionalProperties": False,
+                 "properties": {"items": _TEXT, "total": _TEXT, "identity": _TEXT}},
+        "arrays": {"type": "object", "additionalProperties": False,
+                   "properties": {"form": {"enum": ["repeat", "comma", "brackets"]}}},
+        "documented": _CLAIMS,
+        "implied": _CLAIMS,
+        "readings": {"type": "object", "propertyNames": _CLAIMS["propertyNames"], "additionalProperties": {
+            "type": "object", "required": ["ours"], "additionalProperties": False,
+            "properties": {"ours": _TEXT, "alternatives": {"type": "object", "additionalProperties": _TEXT}}}},
+    },
+}
+
+
+def problems(spec_raw: dict, source: str) -> list[str]:
+    """Every `x-contract` block of a spec checked against `SCHEMA`: `file: path: problem` lines."""
+    import jsonschema_rs
+
+    validator = jsonschema_rs.validator_for(SCHEMA)
+    blocks = [("x-contract", spec_raw.get("x-contract"))]
+    for path, item in (spec_raw.get("paths") or {}).items():
+        for method, op in (item or {}).items():
+            if isinstance(op, dict) and "x-contract" in op:
+                blocks.append((f"paths.{path}.{method}.x-contract", op["x-contract"]))
+    out = []
+    for where, block in blocks:
+        if block is None:
+            continue
+        for error in validator.iter_errors(block):
+            inner = ".".join(str(p) for p in error.instance_path)
+            out.append(f"{source}: {where}{'.' + inner if inner else ''}: {error.message}")
+    return out

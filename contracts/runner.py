@@ -21,6 +21,7 @@ from mockserver.spec import Operation, Spec, load_specs
 
 from .auth import credentials_for, token_source
 from .declarations import Contract
+from .declarations import problems as declaration_problems
 from .client import SAFE_METHODS, ApiClient, BudgetExhausted, Politeness, polite_session
 from .redact import Redactor, is_sensitive_header
 from .results import OperationResult, Recorder, UnexpectedResponse
@@ -133,6 +134,10 @@ class Session:
             specs = load_specs(self.options.specs or None)
         except FileNotFoundError as exc:
             raise UsageError(str(exc).strip('"')) from None
+        for spec in specs:  # a misspelt declaration would silently grade a claim as a reading
+            found = declaration_problems(spec.raw, str(spec.path))
+            if found:
+                raise UsageError(found[0] + (f" (and {len(found) - 1} more)" if len(found) > 1 else ""))
         refused, present = [], []
         for spec in specs:
             status, url = self.probe(spec)

@@ -118,3 +118,22 @@ def test_reports_show_warn_and_skip_and_the_exit_code_follows_strict_readings():
     strict_case = next(c for c in ET.fromstring(junit_xml(strict, str).split("?>", 1)[1]).iter("testcase")
                        if c.get("name") == "paging.max-limit")
     assert strict_case.find("failure") is not None
+
+
+def test_the_bundled_declarations_follow_the_language_and_a_misspelt_one_is_named_with_file_and_path(tmp_path):
+    from contracts.declarations import problems
+    from contracts.runner import RunOptions, Session, UsageError
+
+    for spec in load_specs(None):
+        assert problems(spec.raw, str(spec.path)) == [], spec.name
+    raw = yaml.safe_load((BUNDLED_SPECS / "ops-promotions.yaml").read_text())
+    block = raw["paths"]["/api/v1/ops/promotions/{promotionalId}/usage-history"]["get"]["x-contract"]
+    block["readings"]["paging.over-max"] = {"our": "typo"}
+    broken = tmp_path / "ops.yaml"
+    broken.write_text(yaml.safe_dump(raw))
+    session = Session(RunOptions(base_url="http://127.0.0.1:9", specs=[str(broken)]))
+    with pytest.raises(UsageError) as caught:
+        session.discover()
+    message = str(caught.value)
+    assert str(broken) in message and "usage-history.get.x-contract.readings.paging.over-max" in message
+    assert "'our' was unexpected" in message and "\n" not in message
