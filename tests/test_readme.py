@@ -74,6 +74,7 @@ RUN = {
     "routes": r"^mockserver routes( |$)",
     "verify": r"^mockserver verify ",
     "serve with pins": r"^mockserver serve --port \d+ --fixtures pins\.yaml$",
+    "serve with readings": r"^mockserver serve( --reading [a-z0-9-]+)+$",
     "python -m": r"^python -m mockserver$",
 }
 
@@ -228,6 +229,23 @@ def test_serve_with_the_readme_pins(tmp_path):
     assert code["uses"] == 6 and len(usages) == 3  # "uses = 10 - 4 = 6", as the README says
     assert code["meta"]["timestamps"]["created_at"] < usages[0]["used_on"]
     assert "`uses` = 10 − 4\n= 6" in README
+
+
+def test_serve_with_the_readme_readings():
+    """"serves Elastic Path usages without `meta`/`links`, clamping page sizes above 100"."""
+    (command,) = of("serve with readings")
+    port = free_port()
+    process = start([str(BIN / "mockserver"), "serve", "--port", str(port), *shlex.split(command)[2:]])
+    url, auth = f"http://127.0.0.1:{port}", {"Authorization": "Bearer t"}
+    try:
+        wait_healthy(url, process)
+        codes = httpx.get(f"{url}/v2/promotions/promo-1/codes", params={"page[limit]": 150}, headers=auth)
+        code = codes.json()["data"][0]["data"]["codes"][0]["code"]
+        usages = httpx.get(f"{url}/v2/promotions/promo-1/codes/{code}/usages", headers=auth).json()
+    finally:
+        stop(process)
+    assert codes.status_code == 200 and codes.json()["meta"]["page"]["limit"] == 100  # clamped, not refused
+    assert set(usages) == {"data"}  # no meta, no links
 
 
 def test_the_python_example_runs_as_is(tmp_path):
