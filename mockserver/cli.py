@@ -32,6 +32,9 @@ class Cli(click.Group):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.exceptions.NoArgsIsHelpError as exc:  # `mockserver` alone: the help, as click shows it
+            click.echo(exc.ctx.get_help(), err=True)
+            sys.exit(2)
         except click.UsageError as exc:
             where = exc.ctx.command_path if exc.ctx else "mockserver"
             click.echo(f"{where}: {exc.format_message()}", err=True)
