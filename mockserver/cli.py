@@ -24,6 +24,7 @@ from .times import parse_time
 from .verify import build_report
 
 LOG_LEVELS = ["critical", "error", "warning", "info", "debug", "trace"]
+NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())  # click >= 8.2
 
 
 class Cli(click.Group):
@@ -32,7 +33,7 @@ class Cli(click.Group):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-        except click.exceptions.NoArgsIsHelpError as exc:  # `mockserver` alone: the help, as click shows it
+        except NO_ARGS_IS_HELP as exc:  # `mockserver` alone: the help, as click shows it
             click.echo(exc.ctx.get_help(), err=True)
             sys.exit(2)
         except click.UsageError as exc:
