@@ -6,8 +6,8 @@ another reading, and small apps that hang, redirect or are not there at all.
 
 from __future__ import annotations
 
-import asyncio
 import json
+import socket
 import subprocess
 import sys
 import time
@@ -17,7 +17,7 @@ import httpx
 import pytest
 import yaml
 from starlette.applications import Starlette
-from starlette.responses import JSONResponse, RedirectResponse
+from starlette.responses import RedirectResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
@@ -141,6 +141,8 @@ def test_api_faults_fail_and_are_named(fault, path, check):
         (entry,) = journal(proxy.url)
         assert entry["findings"][0]["basis"].startswith(("documented", "implied"))
         assert any(v.startswith(f"response: {check}:") for v in entry["violations"])
+        if fault != "next-on-last-page":
+            return  # one `verify` run shows the API's violations
         verify = subprocess.run([str(BIN / "mockserver"), "verify", "--url", proxy.url], capture_output=True,
                                 text=True, timeout=60)
         assert verify.returncode == 1 and f"response: {check}" in verify.stdout, verify.stdout + verify.stderr
@@ -167,7 +169,7 @@ def test_verify_reads_the_proxy_journal(proxy):
 
 def test_record_then_replay_serves_the_same_pages(upstream, tmp_path):
     recorded = tmp_path / "staging.yaml"
-    walks = {CODES: ("page[offset]", "page[limit]", 7), OPS: ("page", "limit", 40)}
+    walks = {CODES: ("page[offset]", "page[limit]", 7), OPS: ("page", "limit", 100)}
     seen: dict[str, list] = {}
     with proxied(upstream.url, record=str(recorded)) as proxy:
         for path, (window, size_name, size) in walks.items():
@@ -238,27 +240,31 @@ def test_an_upstream_that_is_down_is_a_502_in_the_vendor_envelope():
         assert entry["status"] == 502 and "could not be reached" in entry["upstream"]["error"]
 
 
-def slow_or_moving() -> Starlette:
-    async def hang(request):
-        await asyncio.sleep(30)
-        return JSONResponse({})
-
+def moving() -> Starlette:
     async def moved(request):
         return RedirectResponse("http://elsewhere.example/v1/discount-codes", status_code=302)
 
-    return Starlette(routes=[Route(OPS, hang), Route(NUWEB, moved)])
+    return Starlette(routes=[Route(NUWEB, moved)])
 
 
-def test_a_hanging_upstream_is_a_504_within_the_timeout_and_redirects_are_passed_back():
-    with BackgroundServer(app=slow_or_moving()) as odd, proxied(odd.url, timeout=0.5) as proxy:
-        started = time.monotonic()
-        response = httpx.get(f"{proxy.url}{OPS}", headers=AUTH, timeout=10)
-        assert response.status_code == 504 and time.monotonic() - started < 3
-        assert response.json()["error"] == "Gateway Timeout"
+def test_a_hanging_upstream_is_a_504_within_the_timeout():
+    with socket.socket() as silent:  # accepts connections (the kernel does) and never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        with proxied(f"http://127.0.0.1:{silent.getsockname()[1]}", timeout=0.5) as proxy:
+            started = time.monotonic()
+            response = httpx.get(f"{proxy.url}{OPS}", headers=AUTH, timeout=10)
+            assert response.status_code == 504 and time.monotonic() - started < 3
+            assert response.json()["error"] == "Gateway Timeout" and "within 0.5 s" in response.json()["message"]
+            assert [e["status"] for e in journal(proxy.url)] == [504]
+
+
+def test_a_redirect_is_passed_back_not_followed():
+    with BackgroundServer(app=moving()) as odd, proxied(odd.url) as proxy:
         moved = httpx.get(f"{proxy.url}{NUWEB}", headers=AUTH, follow_redirects=False)
         assert moved.status_code == 302 and moved.headers["location"] == "http://elsewhere.example/v1/discount-codes"
         assert [v["check"] for v in violations(moved)] == ["conformance.status_code_conformance"]
-        assert [e["status"] for e in journal(proxy.url)] == [504, 302]
+        assert [e["status"] for e in journal(proxy.url)] == [302]
 
 
 def test_a_bad_flag_is_one_line_and_exit_2():
