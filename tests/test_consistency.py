@@ -20,6 +20,7 @@ from mockserver.times import parse_time_ms
 from .conftest import AUTH, EXAMPLE_PATHS, SPECS
 
 NOW = datetime(2025, 6, 1, tzinfo=timezone.utc)
+CLOCK_MS = int(datetime(2026, 1, 1, tzinfo=timezone.utc).timestamp() * 1000)  # the default clock
 PINS = {"fixtures": [
     {"operation": "getPromotionCodes", "params": {"promotionID": "P"},
      "records": [{"data": {"codes": [{"code": "10OFF", "max_uses": 10}]}}]},
@@ -136,6 +137,8 @@ def test_usages_exist_only_for_codes_the_promotion_lists(client):
             if offset >= body["meta"]["results"]["total"]:
                 break
         with_usages += bool(usages)
+        late = [(f, ms) for f, ms in times_in(usages) if ms > CLOCK_MS]  # updated_at is "after used_on", not after now
+        assert not late, (name, late[:3])
         used = sum(u["times_used"] for u in usages)
         if "max_uses" in code:
             assert code["uses"] == code["max_uses"] - used >= 0, name
