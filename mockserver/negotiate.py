@@ -30,8 +30,9 @@ def _ranges(accept: str) -> tuple[tuple[str, str, float], ...]:
     return tuple(out)
 
 
-def quality(accept: str, media_type: str) -> float:
-    """How much the client wants `media_type`: the q of the most specific matching range."""
+def quality(accept: str, media_type: str) -> tuple[float, int]:
+    """How much the client wants `media_type`: the q of the most specific matching range, and how
+    specific that range is (2 = `type/subtype`, 1 = `type/*`, 0 = `*/*`, -1 = no match)."""
     kind, _, sub = media_type.lower().partition("/")
     best, specificity = 0.0, -1
     for r_kind, r_sub, q in _ranges(accept):
@@ -39,14 +40,15 @@ def quality(accept: str, media_type: str) -> float:
             level = (r_kind != "*") + (r_sub != "*")
             if level > specificity:
                 best, specificity = q, level
-    return best
+    return best, specificity
 
 
 def choose(accept: str | None, offered: list[str]) -> str | None:
-    """The offered type the client prefers (ties go to the earlier, i.e. documented default);
-    None when it accepts none. No `Accept` header accepts anything."""
+    """The offered type the client prefers; at equal q the one it named more specifically (axios'
+    `application/json, text/plain, */*` gets JSON, as Django REST framework answers it), then the
+    earlier, i.e. the documented default. None when it accepts none; no `Accept` accepts anything."""
     if not accept or not offered:
         return offered[0] if offered else None
-    scored = [(quality(accept, media), -i, media) for i, media in enumerate(offered)]
-    q, _, media = max(scored)
+    scored = [(*quality(accept, media), -i, media) for i, media in enumerate(offered)]
+    q, _, _, media = max(scored)
     return media if q > 0 else None

@@ -160,6 +160,9 @@ def test_negotiation_rules():
     assert choose("application/json, */*;q=0.1", ["text/csv", "application/json"]) == "application/json"
     assert choose("*/*;q=0.1, text/csv;q=0", ["text/csv", "application/json"]) == "application/json"
     assert choose("image/png", ["application/json"]) is None
+    axios = "application/json, text/plain, */*"
+    assert choose(axios, ["text/csv", "application/json"]) == "application/json"
+    assert choose("*/*", ["text/csv", "application/json"]) == "text/csv"
 
 
 # ------------------------------------------------------------------------- 401, slashes, Prefer
