@@ -229,3 +229,15 @@ def test_the_journal_records_406_and_304_but_not_preflights(fresh):
     entries = fresh.get("/__mock/requests").json()["requests"]
     assert [(e["method"], e["status"]) for e in entries] == [("GET", 406), ("GET", 200), ("GET", 304)]
     assert "Accept" in entries[0]["violations"][0]
+
+
+@pytest.mark.parametrize("name,value", [
+    ("Accept", ""), ("Accept", ";;;,,"), ("Accept", "*/*;q=abc"), ("Accept", "application/json;q=2"),
+    ("Accept", "x" * 5000), ("Accept", "text/csv;q=-1"), ("Accept-Encoding", "gzip;q=abc, *"),
+    ("Accept-Encoding", "br;q=1, gzip;q=0.0"), ("If-None-Match", 'W/"'), ("If-None-Match", ",,,"),
+    ("If-None-Match", '"' * 300), ("Origin", "http://localhost:99999999"), ("Origin", ""),
+])
+@pytest.mark.parametrize("path", [TEAMUP, EP, OPS, NUWEB])
+def test_hostile_convention_headers_never_500(fresh, path, name, value):
+    response = fresh.get(path, headers={name: value})
+    assert response.status_code in (200, 304, 406), (response.status_code, response.text[:300])
