@@ -6,27 +6,35 @@ documented default; a client that accepts none of them gets a 406 in the vendor'
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
+
+
+_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9a-z-]+$")
 
 
 @lru_cache(maxsize=4096)
 def _ranges(accept: str) -> tuple[tuple[str, str, float], ...]:
-    """`text/csv;q=0.5, application/*` -> ((text, csv, 0.5), (application, *, 1.0))."""
+    """`text/csv;q=0.5, application/*` -> ((text, csv, 0.5), (application, *, 1.0)). Ranges that
+    are not `type/subtype` are ignored (a bare `*` is read as `*/*`), as RFC 9110 lets a server
+    treat a malformed field: garbage does not turn a request into a 406."""
     out = []
     for part in accept.split(","):
         media, *params = [p.strip() for p in part.split(";")]
-        if not media:
+        media = "*/*" if media == "*" else media.lower()
+        kind, slash, sub = media.partition("/")
+        if not slash or not _TOKEN.match(kind) or not _TOKEN.match(sub):
             continue
-        kind, _, sub = media.lower().partition("/")
-        q = 1.0
+        q: float | None = 1.0
         for param in params:
             name, _, value = param.partition("=")
             if name.strip().lower() == "q":
                 try:
                     q = min(max(float(value), 0.0), 1.0)
                 except ValueError:
-                    q = 0.0
-        out.append((kind, sub or "*", q))
+                    q = None  # an unreadable weight: the range is ignored too
+        if q is not None:
+            out.append((kind, sub, q))
     return tuple(out)
 
 
@@ -47,8 +55,10 @@ def choose(accept: str | None, offered: list[str]) -> str | None:
     """The offered type the client prefers; at equal q the one it named more specifically (axios'
     `application/json, text/plain, */*` gets JSON, as Django REST framework answers it), then the
     earlier, i.e. the documented default. None when it accepts none; no `Accept` accepts anything."""
-    if not accept or not offered:
-        return offered[0] if offered else None
+    if not offered:
+        return None
+    if not accept or not _ranges(accept):  # absent, or nothing readable in it: anything goes
+        return offered[0]
     scored = [(*quality(accept, media), -i, media) for i, media in enumerate(offered)]
     q, _, _, media = max(scored)
     return media if q > 0 else None

@@ -163,6 +163,9 @@ def test_negotiation_rules():
     axios = "application/json, text/plain, */*"
     assert choose(axios, ["text/csv", "application/json"]) == "application/json"
     assert choose("*/*", ["text/csv", "application/json"]) == "text/csv"
+    assert choose("aaaa, \x80\xff", ["text/csv", "application/json"]) == "text/csv"  # unreadable: ignored
+    assert choose("*", ["application/json"]) == "application/json"
+    assert choose("garbage, image/png", ["application/json"]) is None  # one readable range that admits none
 
 
 # ------------------------------------------------------------------------- 401, slashes, Prefer
