@@ -12,6 +12,7 @@ the vendor's 4xx instead of forwarding it. An upstream that is down or silent is
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import time
@@ -33,6 +34,7 @@ from contracts.results import OperationResult, Recorder
 from .accesslog import AccessLog
 from .errors import TITLES, Problem, RequestError
 from .journal import Entry, Journal
+from .lru import WeightedLRU
 from .proxy_checks import check_page
 from .proxy_conformance import documented_views
 from .proxy_route import Checked, OperationRoute, build_routes, find, owner
@@ -41,6 +43,7 @@ from .spec import load_specs
 from .upstream import Answer, Upstream, UpstreamFailure
 
 HEADER = "X-Mock-Violations"
+GRADED_ANSWERS = 1024  # findings kept per distinct answer: a client polling a page is graded once
 MAX_HEADER_BYTES = 6000  # the header's JSON is cut to fit common proxies' 8 KB header limits
 log = logging.getLogger("mockserver.proxy")
 
@@ -91,6 +94,7 @@ class Proxy:
         self.tokens_seen: set[str] = set()
         operations = {op.operation_id: op for spec in self.specs for op in spec.operations}
         self.recording = Recording(settings.record, operations, self.redact) if settings.record else None
+        self.graded = WeightedLRU(GRADED_ANSWERS, weight=lambda _: 1)
         self._writing: asyncio.Task | None = None
         self._dirty = False
 
@@ -119,7 +123,7 @@ class Proxy:
         except UpstreamFailure as failure:
             await self._failed(route, path, failure, entry, time.perf_counter() - started, send)
             return
-        findings = self._grade(route, answer, checked, path_params) if route is not None else []
+        findings = self._grade(route, answer, checked, path_params, path, query_text) if route is not None else []
         entry["upstream"] = {"status": answer.status, "ms": round((time.perf_counter() - started) * 1000, 2), "error": None}
         entry["findings"] = findings
         entry["violations"] += [f"response: {f['check']}: {f['claim']}" + (f" (got {f['actual']})" if f["actual"] else "")
@@ -145,7 +149,19 @@ class Proxy:
         return [(k, v) for k, v in headers if k.decode("latin-1").lower() not in replaced] + \
                [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in credentials.items()]
 
-    def _grade(self, route: OperationRoute, answer: Answer, checked: Checked, path_params: dict) -> list[dict]:
+    def _grade(self, route: OperationRoute, answer: Answer, checked: Checked, path_params: dict, path: str,
+               query: str) -> list[dict]:
+        """The checks are a pure function of the request and the answer: the same answer to the
+        same request is graded once (an LRU keyed by a digest of the body)."""
+        key = (route.name, path, query, bool(checked.problems), answer.status, answer.content_type,
+               answer.response.headers.get("content-encoding"), hashlib.blake2b(answer.raw, digest_size=16).digest())
+        found = self.graded.get(key)
+        if found is None:
+            found = self._graded(route, answer, checked, path_params)
+            self.graded.put(key, found)
+        return [dict(f) for f in found]
+
+    def _graded(self, route: OperationRoute, answer: Answer, checked: Checked, path_params: dict) -> list[dict]:
         """The API's findings on this answer, graded by the operation's `x-contract`."""
         op = route.op
         rec = Recorder(OperationResult(op.spec.name, op.operation_id, op.method, op.path), self.redact, route.contract)
