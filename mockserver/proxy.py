@@ -106,6 +106,9 @@ class Proxy:
         query_text = raw_query.decode("latin-1")
         query_items = request.query_params.multi_items()
         self._learn_token(request.headers.get("authorization"))
+        for name, value in query_items:
+            if is_sensitive_header(name):  # `?api_token=...`: a credential in the query
+                self._learn_secret(value)
         route, path_params, checked = find(self.routes, method, path)
         if route is not None:
             checked = route.check(request.headers, query_text, query_items, path_params, self.settings.token is not None)
@@ -213,10 +216,12 @@ class Proxy:
         """Every credential a client sends is kept out of the journal, the log and the recording."""
         if not authorization:
             return
-        token = authorization.strip().partition(" ")[2].strip() or authorization.strip()
-        if token not in self.tokens_seen and len(self.tokens_seen) < 1000:
-            self.tokens_seen.add(token)
-            self.redact.add(token)
+        self._learn_secret(authorization.strip().partition(" ")[2].strip() or authorization.strip())
+
+    def _learn_secret(self, secret: str) -> None:
+        if secret and secret not in self.tokens_seen and len(self.tokens_seen) < 1000:
+            self.tokens_seen.add(secret)
+            self.redact.add(secret)
 
     def _scrub_value(self, name: str, value: str) -> str:
         return mask_header_value(value) if is_sensitive_header(name) else self.redact(value)
@@ -284,6 +289,30 @@ def _violations_header(client: list[str], findings: list[dict]) -> bytes:
     return json.dumps(kept, ensure_ascii=True, separators=(",", ":")).encode("latin-1")
 
 
+class _RedactingFilter(logging.Filter):
+    """The access log prints the query as sent; every credential a proxy has seen comes out as ***."""
+
+    redactors: list = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.redactors:
+            text = record.getMessage()
+            for redact in self.redactors:
+                text = redact(text)
+            record.msg, record.args = text, None
+        return True
+
+
+_FILTER = _RedactingFilter()
+
+
+def _redact_access_log(redact: Redactor) -> None:
+    _FILTER.redactors.append(redact)
+    access = logging.getLogger("mockserver.access")
+    if _FILTER not in access.filters:
+        access.addFilter(_FILTER)
+
+
 async def _send_json(send, status: int, headers: dict, body: Any) -> None:
     content = orjson.dumps(body)
     raw = [(k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in headers.items()]
@@ -311,6 +340,8 @@ def create_proxy_app(settings: ProxySettings) -> Starlette:
         yield
         await proxy.close()
 
+    if settings.access_log:
+        _redact_access_log(proxy.redact)
     routes = [Route("/__mock/health", health, methods=["GET"]),
               Route("/__mock/requests", requests, methods=["GET", "DELETE"]),
               Route("/{path:path}", proxy)]

@@ -7,6 +7,7 @@ another reading, and small apps that hang, redirect or are not there at all.
 from __future__ import annotations
 
 import json
+import logging
 import socket
 import subprocess
 import sys
@@ -220,6 +221,12 @@ def test_a_recording_grows_across_sessions_and_is_written_atomically(upstream, t
 def test_token_env_replaces_the_client_credentials_and_is_never_shown(tmp_path):
     secret = "upstream-only-secret-42"
     recorded = tmp_path / "pins.yaml"
+    logged: list[str] = []
+    capture = logging.Handler()
+    capture.emit = lambda record: logged.append(record.getMessage())
+    access = logging.getLogger("mockserver.access")
+    level, access.level = access.level, logging.INFO
+    access.addHandler(capture)
     with BackgroundServer(Settings(token=secret)) as pinned, \
             proxied(pinned.url, token=secret, record=str(recorded), access_log=True) as proxy:
         response = httpx.get(f"{proxy.url}{NUWEB}?limit=2&api_token={TOKEN}", headers=AUTH)
@@ -227,7 +234,10 @@ def test_token_env_replaces_the_client_credentials_and_is_never_shown(tmp_path):
         assert httpx.get(f"{proxy.url}{NUWEB}?limit=2").status_code == 200  # no client credentials needed
         time.sleep(0.2)
         shown = httpx.get(f"{proxy.url}/__mock/requests").text
-    for text in (shown, recorded.read_text()):
+    access.removeHandler(capture)
+    access.setLevel(level)
+    assert len(logged) >= 3 and "api_token=***" in logged[0], logged
+    for text in (shown, recorded.read_text(), "\n".join(logged)):
         assert secret not in text and TOKEN not in text
 
 
