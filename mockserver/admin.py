@@ -25,6 +25,9 @@ ADMIN_ROUTES = [
     ("GET", "/__mock/fixtures", "pinned records"),
     ("POST", "/__mock/fixtures", "pin records (JSON or YAML body)"),
     ("DELETE", "/__mock/fixtures", "remove every pinned record"),
+    ("GET", "/__mock/scripts", "fault-script rules, with how often each matched and fired"),
+    ("POST", "/__mock/scripts", "add fault-script rules (JSON or YAML body; see scripts.py)"),
+    ("DELETE", "/__mock/scripts", "remove every rule and undo its data changes"),
 ]
 
 

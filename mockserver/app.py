@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from . import conditional, control, fixtures, misbehave, negotiate, readings
+from . import conditional, control, fixtures, misbehave, negotiate, readings, scripts
 from .accesslog import AccessLog
 from .admin import admin_routes
 from .cors import cors_middleware
@@ -53,6 +53,7 @@ class Settings:
     strict: bool = False  # unknown query parameters are errors, not just journal warnings
     admin: bool = True  # the /__mock/ endpoints (health stays)
     fixtures: list[str] = field(default_factory=list)  # files of pinned records
+    scripts: list = field(default_factory=list)  # fault-script rules (see scripts.py)
     cors: tuple[str, ...] | None = None  # allowed origins; None = loopback pages, () = off
     access_log: bool = False  # one line per request on stderr (tokens redacted)
     reload: bool = False  # rebuild when a spec or fixtures file changes (see reload.py)
@@ -113,6 +114,11 @@ class OperationEndpoint:
         self.cache = world.responses
 
     async def __call__(self, scope, receive, send) -> None:
+        if self.controls.scripts.rules:  # fault scripts answer first; `serve` is the operation's own answer
+            return await self.controls.scripts.serve(self, scope, receive, send)
+        await self.serve(scope, receive, send)
+
+    async def serve(self, scope, receive, send, rule: str | None = None) -> None:
         request = Request(scope, receive)
         headers = request.headers
         prefer_headers = headers.getlist("prefer")
@@ -135,7 +141,7 @@ class OperationEndpoint:
             status, body = self.representation(rendering, headers, out)
         response = Response(body, status_code=status, media_type=rendering.media_type, headers=out)
         self.journal.add(request.method, request.url.path, request.url.query, self.name, status,
-                         rendering.parameters, list(rendering.warnings))
+                         rendering.parameters, list(rendering.warnings), rule=rule)
         await response(scope, receive, send)
 
     @staticmethod
@@ -291,6 +297,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Starlette:
         fixtures.apply_file(world, path)
     journal = Journal()
     controls = Controls(settings)
+    controls.scripts = scripts.Script(world, set(world.by_operation_id), scripts.options(settings.scripts))
 
     operation_routes = build_routes(specs, world, settings, controls, journal)
 
@@ -316,7 +323,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Starlette:
     # cached body themselves, and the middleware would cost every request about 15 us.
     gzip = [Middleware(GZipMiddleware, minimum_size=conditional.MIN_GZIP_BYTES, compresslevel=conditional.GZIP_LEVEL)]
     admin = [Route(r.path, r.endpoint, methods=list(r.methods or ()), middleware=gzip)
-             for r in admin_routes(specs, world, journal, settings.seed, settings.admin, json_response)]
+             for r in admin_routes(specs, world, journal, settings.seed, settings.admin, json_response)
+             + (scripts.admin_routes(controls.scripts, json_response) if settings.admin else [])]
     routes = operation_routes + admin
     middleware = [Middleware(AccessLog)] if settings.access_log else []
     if settings.readings:  # outermost but for the log: it rewrites requests and answers as another API would

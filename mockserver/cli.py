@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 import orjson
 
-from . import control
+from . import control, scripts
 from .admin import ADMIN_ROUTES
 from .app import Settings, create_app
 from .cors import parse_origins
@@ -102,6 +102,8 @@ def main() -> None:
 @click.option("--reload", is_flag=True, help="Rebuild when a spec or fixtures file changes; a broken file keeps the last good version serving.")
 @click.option("--fixtures", "fixture_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="YAML/JSON file of records to pin among the generated ones (repeatable).")
+@click.option("--script", "script_file", default=None, metavar="FILE",
+              help="YAML/JSON fault script: rules that answer a status, delay, drop, truncate or change data.")
 @click.option("--latency", default=None, metavar="MS|LO..HI", help="Delay every response, e.g. 20..200 (ms).")
 @click.option("--error-rate", type=click.FloatRange(0, 1), default=0.0, help="Share of requests answered 500.")
 @click.option("--rate-limit", default=None, metavar="N/s", help="Answer 429 + Retry-After beyond N requests per second.")
@@ -116,7 +118,7 @@ def main() -> None:
 @click.option("--reading", "readings_", multiple=True, type=click.Choice(sorted(READINGS)),
               help="Serve another reading of a point the vendor pages leave open (repeatable; see mockserver/readings.py).")
 @with_common
-def serve(host, port, workers, reload, fixture_files, latency, error_rate, rate_limit, strict, no_admin,
+def serve(host, port, workers, reload, fixture_files, script_file, latency, error_rate, rate_limit, strict, no_admin,
           cors, no_cors, access_log, log_level, misbehave, readings_, spec, seed, size, token, now) -> None:
     """Serve every operation of the specs."""
     import uvicorn
@@ -140,6 +142,10 @@ def serve(host, port, workers, reload, fixture_files, latency, error_rate, rate_
     settings.reload = reload
     settings.error_rate, settings.strict, settings.admin = error_rate, strict, not no_admin
     settings.fixtures = list(fixture_files)
+    try:
+        settings.scripts = scripts.load_file(script_file) if script_file else []
+    except scripts.ScriptError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--script'") from None
     settings.misbehave = tuple(misbehave)
     settings.readings = tuple(readings_)
     watched = _load(lambda: [resolve_spec_path(s) for s in settings.specs or []] or bundled_spec_paths())
@@ -184,12 +190,14 @@ def verify(url, spec, as_json, clear) -> None:
     try:
         response = httpx.get(f"{url.rstrip('/')}/__mock/requests", timeout=10)
         response.raise_for_status()
+        rules = httpx.get(f"{url.rstrip('/')}/__mock/scripts", timeout=10)
         if clear:
             httpx.delete(f"{url.rstrip('/')}/__mock/requests", timeout=10)
     except httpx.HTTPError as exc:
         click.echo(f"mockserver verify: cannot read the journal at {url}: {exc}", err=True)
         sys.exit(2)
-    report = build_report(_load(lambda: load_specs(list(spec) or None)), response.json())
+    report = build_report(_load(lambda: load_specs(list(spec) or None)), response.json(),
+                          rules.json() if rules.status_code == 200 else None)
     click.echo(orjson.dumps(report.as_json(), option=orjson.OPT_INDENT_2).decode() if as_json else report.as_text())
     sys.exit(0 if report.ok else 1)
 

@@ -24,6 +24,7 @@ class Entry:
     status: int
     parameters: dict[str, list[str]] = field(default_factory=dict)
     violations: list[str] = field(default_factory=list)
+    rule: str | None = None  # the fault-script rule that answered (scripts.py)
 
 
 class Journal:
@@ -32,8 +33,8 @@ class Journal:
         self._ids = itertools.count(1)
 
     def add(self, method: str, path: str, query: str, operation: str | None, status: int,
-            parameters: dict[str, list[str]], violations: list[str]) -> Entry:
-        entry = Entry(next(self._ids), time.time(), method, path, query, operation, status, parameters, violations)
+            parameters: dict[str, list[str]], violations: list[str], rule: str | None = None) -> Entry:
+        entry = Entry(next(self._ids), time.time(), method, path, query, operation, status, parameters, violations, rule)
         self.entries.append(entry)
         return entry
 

@@ -7,7 +7,7 @@
         subprocess.run(["node", "sync.js", mock_server.url])
 
 Options come from the `mock_options` fixture (override it in your conftest) or from
-`@pytest.mark.mock(seed=..., size=..., token=..., specs=[...])` on a test.
+`@pytest.mark.mock(seed=..., size=..., token=..., specs=[...], scripts=[...])` on a test.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import Iterator
 import httpx
 import pytest
 
+from . import scripts
 from .app import Settings, create_app
 from .options import OptionError, settings_from
 
@@ -48,10 +49,20 @@ def _options(node, base: dict) -> dict:
     return options
 
 
+def _checked(options: dict) -> Settings:
+    """`settings_from`, with fault-script rules (`scripts=[...]` or a file) checked too."""
+    settings = settings_from(options)
+    try:
+        settings.scripts = scripts.options(settings.scripts)
+    except scripts.ScriptError as exc:
+        raise OptionError(f"scripts: {exc}") from None
+    return settings
+
+
 def _settings(request: pytest.FixtureRequest, base: dict) -> Settings:
     """Settings for this test; a bad option stops the run with one line naming it (exit 2)."""
     try:
-        return settings_from(_options(request.node, base))
+        return _checked(_options(request.node, base))
     except (OptionError, ValueError) as exc:
         pytest.exit(f"mock options of {request.node.nodeid}: {exc}", returncode=2)
 
@@ -62,7 +73,7 @@ def pytest_collection_modifyitems(session, config, items) -> None:
         if item.get_closest_marker("mock") is None:
             continue
         try:
-            settings_from(_options(item, {}))
+            _checked(_options(item, {}))
         except (OptionError, ValueError) as exc:
             pytest.exit(f"@pytest.mark.mock on {item.nodeid}: {exc}", returncode=2)
 
@@ -77,6 +88,7 @@ def mock_api(request: pytest.FixtureRequest, mock_options: dict) -> Iterator[htt
     settings = _settings(request, mock_options)
     token = settings.token or DEFAULT_TOKEN
     with TestClient(create_app(settings), headers={"Authorization": f"Bearer {token}"}) as client:
+        client.event_hooks["response"].append(scripts.raise_on_short_body)  # a scripted cut body fails as over TCP
         yield client
 
 

@@ -41,6 +41,7 @@ class Report:
     coverage: list[OperationCoverage]
     violations: list[dict]
     total: int
+    never_fired: list[dict] = field(default_factory=list)  # fault-script rules (scripts.py)
 
     @property
     def ok(self) -> bool:
@@ -50,6 +51,7 @@ class Report:
         return {
             "requests": self.total,
             "violations": self.violations,
+            "rules_never_fired": self.never_fired,
             "operations": [
                 {"operation": c.name, "requests": c.requests, "parameters_used": sorted(c.parameters_used),
                  "parameters_never": c.parameters_never(), "enum_values_never": c.enum_values_never()}
@@ -65,6 +67,9 @@ class Report:
                 where = f"{v['method']} {v['path']}" + (f"?{v['query']}" if v["query"] else "")
                 lines.append(f"  #{v['id']} {where} -> {v['status']}")
                 lines += [f"      {message}" for message in v["violations"]]
+        if self.never_fired:
+            lines.append("\nScript rules that never fired (the client never reached the fault they script):")
+            lines += [f"  {r['rule']}: {r['operation']}, matched {r['seen']} request(s)" for r in self.never_fired]
         lines.append("\nCoverage:")
         for c in self.coverage:
             if not c.requests:
@@ -87,7 +92,7 @@ def _enum(schema: dict) -> list[str]:
     return [v for v in values if not v.startswith("-")] if any(v.startswith("-") for v in values) else values
 
 
-def build_report(specs: list[Spec], journal: dict) -> Report:
+def build_report(specs: list[Spec], journal: dict, script: dict | None = None) -> Report:
     coverage = {f"{op.spec.name}:{op.operation_id}": OperationCoverage(op) for s in specs for op in s.operations}
     for entry in journal.get("requests", []):
         item = coverage.get(entry.get("operation") or "")
@@ -103,4 +108,5 @@ def build_report(specs: list[Spec], journal: dict) -> Report:
                 for part in value.split(","):
                     item.enum_values_used.setdefault(name, set()).add(part.strip().lstrip("-"))
     violations = [e for e in journal.get("requests", []) if e.get("violations")]
-    return Report(list(coverage.values()), violations, len(journal.get("requests", [])))
+    never_fired = [r for r in (script or {}).get("rules", []) if not r.get("fired")]
+    return Report(list(coverage.values()), violations, len(journal.get("requests", [])), never_fired)
