@@ -3,16 +3,26 @@
     127.0.0.1:52114 "GET /v1/discount-codes?limit=5 HTTP/1.1" 200 1834 B 1.4 ms auth=Bearer ***
 
 Only the scheme word of `Authorization` is printed, so a client's missing or mistyped scheme
-shows without its token ever reaching a log.
+shows without its token ever reaching a log; query parameters named like credentials
+(`api_token=`, `key=`, `signature=`...) are printed as `***`.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import time
 
 logger = logging.getLogger("mockserver.access")
+
+
+_SECRET_PARAM = re.compile(r"(?i)(^|&)([^=&]*(token|key|secret|password|passwd|auth|signature|sig)[^=&]*)=[^&]*")
+
+
+def redacted_query(query: str) -> str:
+    """`limit=2&api_token=abc` -> `limit=2&api_token=***`: credentials some APIs take in the query."""
+    return _SECRET_PARAM.sub(lambda m: f"{m.group(1)}{m.group(2)}=***", query)
 
 
 def redacted_auth(headers: list[tuple[bytes, bytes]]) -> str:
@@ -53,7 +63,7 @@ class AccessLog:
             await self.app(scope, receive, counting)
         finally:
             client = scope.get("client") or ("-", 0)
-            query = scope.get("query_string", b"").decode("latin-1")
+            query = redacted_query(scope.get("query_string", b"").decode("latin-1"))
             target = scope["path"] + (f"?{query}" if query else "")
             logger.info('%s:%s "%s %s HTTP/%s" %s %d B %.1f ms auth=%s', client[0], client[1], scope["method"],
                         target, scope.get("http_version", "1.1"), sent["status"] or "-", sent["bytes"],

@@ -244,3 +244,24 @@ def test_the_journal_records_406_and_304_but_not_preflights(fresh):
 def test_hostile_convention_headers_never_500(fresh, path, name, value):
     response = fresh.get(path, headers={name: value})
     assert response.status_code in (200, 304, 406), (response.status_code, response.text[:300])
+
+
+def test_access_log_redacts_credentials_in_the_header_and_the_query():
+    import logging
+
+    from mockserver.accesslog import logger, redacted_query
+
+    assert redacted_query("limit=2&api_token=abc&sort=x") == "limit=2&api_token=***&sort=x"
+    assert redacted_query("page%5Blimit%5D=5&filter=eq(code,X)") == "page%5Blimit%5D=5&filter=eq(code,X)"
+    lines: list[str] = []
+    capture = logging.Handler()
+    capture.emit = lambda record: lines.append(record.getMessage())
+    with client_for(access_log=True) as c:
+        logger.addHandler(capture)
+        try:
+            c.get(NUWEB, params={"limit": 1, "access_token": "q-secret"}, headers={"Authorization": "Bearer h-secret"})
+        finally:
+            logger.removeHandler(capture)
+    (line,) = lines
+    assert '"GET /v1/discount-codes?limit=1&access_token=*** HTTP/1.1" 200' in line and "auth=Bearer ***" in line
+    assert "secret" not in line
