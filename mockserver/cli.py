@@ -235,4 +235,5 @@ def proxy(upstream, spec, host, port, record, token_env, strict, timeout, access
     app = _load(lambda: create_proxy_app(settings))
     click.echo(f"mockserver: proxying http://{host}:{port} to {app.state.proxy.upstream.shown}"
                + (f", recording to {record}" if record else ""), err=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    # The upstream's own Date and Server headers pass through; uvicorn adding its own would double them.
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, server_header=False, date_header=False)

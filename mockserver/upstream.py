@@ -94,7 +94,9 @@ class Upstream:
         target = self.prefix + raw_path + (b"?" + query if query else b"")
         url = self.base.copy_with(raw_path=target)
         sent = [(k, v) for k, v in headers if k.lower().decode("latin-1") not in HOP_BY_HOP]
-        request = self.client.build_request(method, url, headers=sent, content=body or None)
+        # Not `client.build_request`: it would add httpx's own Accept, Accept-Encoding and User-Agent.
+        request = httpx.Request(method, url, headers=sent, content=body or None,
+                                extensions={"timeout": httpx.Timeout(self.timeout).as_dict()})
         try:
             response = await self.client.send(request, stream=True)
             try:

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import re
+import shlex
+import signal
 import socket
 import subprocess
 import sys
@@ -82,10 +86,13 @@ def test_clean_traffic_passes_through_unchanged(upstream, proxy):
         assert through.status_code == direct.status_code == 200, path
         assert through.content == direct.content, path  # links name the upstream: byte for byte
         assert HEADER not in through.headers, (path, through.headers.get(HEADER))
+    plain = subprocess.run(["curl", "-si", "-H", f"Authorization: Bearer {TOKEN}", proxy.url + CLEAN[3]],
+                           capture_output=True, timeout=30).stdout
+    assert b"content-encoding" not in plain.lower()  # only the client's headers go: none of httpx's own
     gz = httpx.get(proxy.url + CLEAN[3], headers={**AUTH, "Accept-Encoding": "gzip"})
     assert gz.headers.get("content-encoding") == "gzip" and gz.json()["data"]  # passed on as the upstream sent it
     entries = journal(proxy.url)
-    assert len(entries) == len(CLEAN) + 1
+    assert len(entries) == len(CLEAN) + 2
     assert all(not e["violations"] and not e["findings"] and e["upstream"]["status"] == 200 for e in entries)
     assert httpx.get(f"{proxy.url}/__mock/health").json()["mode"] == "proxy"
 
@@ -170,7 +177,7 @@ def test_verify_reads_the_proxy_journal(proxy):
 
 def test_record_then_replay_serves_the_same_pages(upstream, tmp_path):
     recorded = tmp_path / "staging.yaml"
-    walks = {CODES: ("page[offset]", "page[limit]", 7), OPS: ("page", "limit", 100)}
+    walks = {CODES: ("page[offset]", "page[limit]", 12), OPS: ("page", "limit", 100)}
     seen: dict[str, list] = {}
     with proxied(upstream.url, record=str(recorded)) as proxy:
         for path, (window, size_name, size) in walks.items():
@@ -281,3 +288,89 @@ def test_a_bad_flag_is_one_line_and_exit_2():
     result = subprocess.run([str(BIN / "mockserver"), "proxy", "--upstream", "staging.example.com"],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and result.stderr.count("\n") == 1 and "'--upstream'" in result.stderr
+
+
+# ----------------------------------------------------------------- README: Pointing at staging
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+SECTION = README.split("\n## Pointing at staging\n", 1)[1].split("\n## ", 1)[0]
+
+
+def section_commands() -> list[str]:
+    (block,) = re.findall(r"^```sh\n(.*?)^```", SECTION, flags=re.M | re.S)
+    return [re.split(r"\s#\s", line)[0].strip() for line in block.splitlines() if line.strip()]
+
+
+def test_the_proxy_synopsis_lists_real_options():
+    (synopsis,) = re.findall(r"^```\n(mockserver proxy .*?)^```", SECTION, flags=re.M | re.S)
+    help_text = subprocess.run([str(BIN / "mockserver"), "proxy", "--help"], capture_output=True, text=True).stdout
+    assert set(re.findall(r"--[a-z][a-z-]+", synopsis)) == set(re.findall(r"^\s+(--[a-z][a-z-]+)", help_text, re.M)) - {"--help"}
+    prose = re.sub(r"^```.*?^```", "", SECTION, flags=re.M | re.S)
+    spans = [s for s in re.findall(r"`([^`\n]+)`", prose) if re.match(r"(mockserver|curl|make|python -m) ", s)]
+    commands = [s for s in spans if s != "mockserver proxy"]  # the command's name, as the synopsis shows it
+    assert commands == ["python -m bench.proxy"], "a command in the prose that nothing runs"
+
+
+def wait_for(url: str, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            httpx.get(f"{url}/__mock/health", timeout=1)
+            return
+        except httpx.HTTPError:
+            assert process.poll() is None and time.monotonic() < deadline, process.communicate()[0]
+            time.sleep(0.05)
+
+
+def stop(process: subprocess.Popen) -> str:
+    process.send_signal(signal.SIGTERM)  # uvicorn shuts down gracefully: the recording is flushed
+    try:
+        return process.communicate(timeout=15)[0]
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return process.communicate()[0]
+
+
+def test_the_readme_commands_proxy_verify_and_replay(tmp_path):
+    proxy_command, curl_command, verify_command, replay_command = section_commands()
+    staging_token = "staging-only-token-7"
+    port, replay_port = free_port(), free_port()
+    local = f"http://127.0.0.1:{port}"
+    with BackgroundServer(Settings(token=staging_token)) as staging:  # refuses any other token
+        argv = shlex.split(proxy_command.replace("https://staging.ops.example.com", staging.url))
+        assert argv[0] == "OPS_TOKEN=..." and argv[1] == "mockserver"
+        env = {**os.environ, "OPS_TOKEN": staging_token}
+        proxy = subprocess.Popen([str(BIN / "mockserver"), *argv[2:], "--port", str(port)], cwd=tmp_path, env=env,
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            wait_for(local, proxy)
+            shown = subprocess.run(curl_command.replace("http://127.0.0.1:8000", local), shell=True, capture_output=True,
+                                   text=True, timeout=30)
+            assert shown.returncode == 0 and "is not a documented parameter" in shown.stdout, shown
+            page = httpx.get(f"{local}{OPS}", params={"limit": 50}).json()
+            verify = subprocess.run([str(BIN / "mockserver"), *shlex.split(verify_command.replace("http://127.0.0.1:8000", local))[1:]],
+                                    capture_output=True, text=True, timeout=60)
+            assert verify.returncode == 1 and "'colour' is not a documented parameter" in verify.stdout, verify
+            assert "2 request(s) recorded, 1 violation(s)" in verify.stdout
+        finally:
+            output = stop(proxy)
+    assert staging_token not in output and staging_token not in (tmp_path / "staging.yaml").read_text()
+    replay = subprocess.Popen([str(BIN / "mockserver"), *shlex.split(replay_command.replace("8001", str(replay_port)))[1:]],
+                              cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_for(f"http://127.0.0.1:{replay_port}", replay)
+        again = httpx.get(f"http://127.0.0.1:{replay_port}{OPS}", params={"limit": 50}, headers=AUTH).json()
+    finally:
+        stop(replay)
+    assert again["meta"]["total"] == len(page["data"]) == 50  # what was seen: the first 5 among the 50, merged
+    assert all(map(holds, again["data"], page["data"]))
+
+
+def test_the_bench_harness_measures_both_ways(upstream, proxy):
+    """`python -m bench.proxy` (long-running, not in `make test`): its measuring loop, briefly."""
+    from bench.proxy import measure, variants
+
+    port = lambda url: int(url.rsplit(":", 1)[1])
+    rows = measure(port(upstream.url), port(proxy.url), [f"{OPS}?limit=25"], requests=6, rounds=2, distinct=True)
+    assert [r["path"] for r in rows] == [f"{OPS}?limit=25", "all"] and rows[-1]["requests"] == 6
+    assert rows[-1]["proxy_p50_ms"] > 0 and len(variants(f"{CODES}?page[limit]=25", True)) == 96

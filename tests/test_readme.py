@@ -4,7 +4,8 @@ Commands are read from the README itself: the lines of its ```sh blocks, the `mo
 its plain blocks, and inline `make`/`mockserver`/`curl`/`python -m`/`pytest` spans. Each must match
 a rule below that runs it (against a server started here, on a free port) or a rule that says why
 it is not run; a command that matches none fails the test, so a new README line needs a decision.
-The "Contract checks" section belongs to the contract checks (issue 8) and its own tests.
+The "Contract checks" section belongs to the contract checks (issue 8) and its own tests; "Pointing at staging"
+to the proxy (issue 11), whose tests run its commands.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from mockserver.pytest_plugin import BackgroundServer, free_port
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 BIN = Path(sys.executable).parent
-OWNED_ELSEWHERE = ("Contract checks",)
+OWNED_ELSEWHERE = ("Contract checks", "Pointing at staging")  # the latter: tests/test_proxy.py runs its commands
 COMMAND = re.compile(r"^(make|mockserver|curl|python -m|pytest|apt-get|OPS_TOKEN=|contracts)\b")
 
 
