@@ -336,6 +336,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Starlette:
     app.state.world = world
     app.state.settings = settings
     app.state.journal = journal
+    app.state.scripts = controls.scripts
     return app
 
 
