@@ -43,6 +43,7 @@ from .spec import load_specs
 from .upstream import Answer, Upstream, UpstreamFailure
 
 HEADER = "X-Mock-Violations"
+ADMIN = ("GET /__mock/health", "GET|DELETE /__mock/requests")
 GRADED_ANSWERS = 1024  # findings kept per distinct answer: a client polling a page is graded once
 MAX_HEADER_BYTES = 6000  # the header's JSON is cut to fit common proxies' 8 KB header limits
 log = logging.getLogger("mockserver.proxy")
@@ -100,8 +101,13 @@ class Proxy:
 
     # ------------------------------------------------------------------------------ the exchange
     async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return
         request = Request(scope, receive)
         method, path = request.method, scope["path"]
+        if path.startswith("/__mock/"):  # the proxy's own namespace: never forwarded, never journaled
+            await _send_json(send, 404, {}, {"detail": f"the proxy serves {', '.join(ADMIN)}; {path} is not one"})
+            return
         raw_query = scope.get("query_string", b"")
         query_text = raw_query.decode("latin-1")
         query_items = request.query_params.multi_items()
@@ -343,10 +349,10 @@ def create_proxy_app(settings: ProxySettings) -> Starlette:
     if settings.access_log:
         _redact_access_log(proxy.redact)
     routes = [Route("/__mock/health", health, methods=["GET"]),
-              Route("/__mock/requests", requests, methods=["GET", "DELETE"]),
-              Route("/{path:path}", proxy)]
+              Route("/__mock/requests", requests, methods=["GET", "DELETE"])]
     app = Starlette(routes=routes, middleware=[Middleware(AccessLog)] if settings.access_log else [], lifespan=lifespan)
     app.router.redirect_slashes = False
+    app.router.default = proxy  # every path no admin route takes (any method, any bytes) is forwarded
     app.state.proxy = proxy
     app.state.journal = proxy.journal
     return app

@@ -93,7 +93,8 @@ class Upstream:
                    body: bytes) -> Answer:
         target = self.prefix + raw_path + (b"?" + query if query else b"")
         url = self.base.copy_with(raw_path=target)
-        sent = [(k, v) for k, v in headers if k.lower().decode("latin-1") not in HOP_BY_HOP]
+        # Surrounding whitespace is not part of a field value (RFC 9110 5.5); h11 refuses to send it.
+        sent = [(k, v.strip()) for k, v in headers if k.lower().decode("latin-1") not in HOP_BY_HOP]
         # Not `client.build_request`: it would add httpx's own Accept, Accept-Encoding and User-Agent.
         request = httpx.Request(method, url, headers=sent, content=body or None,
                                 extensions={"timeout": httpx.Timeout(self.timeout).as_dict()})
@@ -103,6 +104,8 @@ class Upstream:
                 raw = b"".join([chunk async for chunk in response.aiter_raw()])
             finally:
                 await response.aclose()
+        except httpx.LocalProtocolError as exc:  # the request as given cannot go out (a header h11 refuses)
+            raise UpstreamFailure(400, f"the request cannot be forwarded as sent: {exc}") from None
         except httpx.TimeoutException:
             raise UpstreamFailure(504, f"the upstream {self.shown} did not answer within {self.timeout:g} s") from None
         except httpx.HTTPError as exc:  # refused, reset, a broken answer

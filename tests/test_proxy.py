@@ -374,3 +374,23 @@ def test_the_bench_harness_measures_both_ways(upstream, proxy):
     rows = measure(port(upstream.url), port(proxy.url), [f"{OPS}?limit=25"], requests=6, rounds=2, distinct=True)
     assert [r["path"] for r in rows] == [f"{OPS}?limit=25", "all"] and rows[-1]["requests"] == 6
     assert rows[-1]["proxy_p50_ms"] > 0 and len(variants(f"{CODES}?page[limit]=25", True)) == 96
+
+
+def raw_request(url: str, data: bytes) -> bytes:
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as s:
+        s.sendall(data)
+        chunks = []
+        while chunk := s.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_hostile_requests_are_answered_never_a_5xx(proxy):
+    for data in (b"GET /api/v2%0A/reports/discount_code_uses/data?format=json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                 b"GET " + OPS.encode() + b"?limit=2 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer  t  \r\nConnection: close\r\n\r\n"):
+        head, _, body = raw_request(proxy.url, data).partition(b"\r\n\r\n")
+        status = int(head.split()[1])
+        assert status < 500 and json.loads(body), (data, head, body[:200])
+    other = httpx.get(f"{proxy.url}/__mock/fixtures")
+    assert other.status_code == 404 and "/__mock/health" in other.json()["detail"]  # not forwarded
