@@ -111,17 +111,11 @@ class Proxy:
         raw_query = scope.get("query_string", b"")
         query_text = raw_query.decode("latin-1")
         query_items = request.query_params.multi_items()
-        self._learn_token(request.headers.get("authorization"))
-        for name, value in query_items:
-            if is_sensitive_header(name):  # `?api_token=...`: a credential in the query
-                self._learn_secret(value)
+        self._learn_secrets(request.headers.get("authorization"), query_items)
         route, path_params, checked = find(self.routes, method, path)
         if route is not None:
             checked = route.check(request.headers, query_text, query_items, path_params, self.settings.token is not None)
-        entry: dict = {"method": method, "path": self.redact(path), "query": self._scrub_query(query_items, query_text),
-                       "operation": route.name if route else None,
-                       "parameters": {k: [self._scrub_value(k, v) for v in vs] for k, vs in _grouped(query_items).items()},
-                       "violations": [self.redact(m) for m in checked.messages]}
+        entry = self._entry(method, path, query_text, query_items, route, checked)
         if checked.problems and self.settings.strict:
             await self._refuse(route, path, checked, entry, send)
             return
@@ -139,7 +133,8 @@ class Proxy:
                                 for f in findings if f["kind"] == "fail"]
         self.journal.add_exchange({**entry, "status": answer.status})
         headers = list(answer.headers)
-        headers.append((b"content-length", str(len(answer.raw)).encode()))
+        length = answer.response.headers.get("content-length") if method == "HEAD" else None  # HEAD: the GET's
+        headers.append((b"content-length", (length or str(len(answer.raw))).encode("latin-1")))
         named = _violations_header(checked.messages, findings)
         if named:
             headers.append((HEADER.lower().encode(), named))
@@ -166,7 +161,11 @@ class Proxy:
                answer.response.headers.get("content-encoding"), hashlib.blake2b(answer.raw, digest_size=16).digest())
         found = self.graded.get(key)
         if found is None:
-            found = self._graded(route, answer, checked, path_params)
+            try:
+                found = self._graded(route, answer, checked, path_params)
+            except Exception as exc:  # a checker's bug never costs the client its answer
+                log.warning("proxy: could not check the answer to %s %s: %r", route.op.method.upper(), path, exc)
+                return []
             self.graded.put(key, found)
         return [dict(f) for f in found]
 
@@ -218,11 +217,22 @@ class Proxy:
         return error.status, {}, {"errors": [{"status": error.status, "title": error.title, "detail": str(error)}]}
 
     # ------------------------------------------------------------------------------ redaction
-    def _learn_token(self, authorization: str | None) -> None:
-        """Every credential a client sends is kept out of the journal, the log and the recording."""
-        if not authorization:
-            return
-        self._learn_secret(authorization.strip().partition(" ")[2].strip() or authorization.strip())
+    def _entry(self, method: str, path: str, query: str, query_items: list, route: OperationRoute | None,
+               checked: Checked) -> dict:
+        """The journal entry's request side, redacted."""
+        return {"method": method, "path": self.redact(path), "query": self._scrub_query(query_items, query),
+                "operation": route.name if route else None,
+                "parameters": {k: [self._scrub_value(k, v) for v in vs] for k, vs in _grouped(query_items).items()},
+                "violations": [self.redact(m) for m in checked.messages]}
+
+    def _learn_secrets(self, authorization: str | None, query_items: list[tuple[str, str]]) -> None:
+        """Every credential a client sends (its `Authorization`, a `?api_token=`) is kept out of the
+        journal, the log and the recording."""
+        if authorization:
+            self._learn_secret(authorization.strip().partition(" ")[2].strip() or authorization.strip())
+        for name, value in query_items:
+            if is_sensitive_header(name):
+                self._learn_secret(value)
 
     def _learn_secret(self, secret: str) -> None:
         if secret and secret not in self.tokens_seen and len(self.tokens_seen) < 1000:
