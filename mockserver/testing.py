@@ -65,7 +65,7 @@ def _serving(app, world: "World"):
     return app
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=8)
 def _pristine(spec: str, seed: int) -> Dataset:
     """The generated data with no pins: where a world's records take their order and identities from."""
     return Dataset(load_specs([spec]), seed=seed)
@@ -299,7 +299,7 @@ def worlds(spec: str, *, params: dict | None = None, seeds: st.SearchStrategy[in
     @st.composite
     def world(draw) -> World:
         seed = draw(seeds, label="seed")
-        pristine = _pristine(spec, seed)
+        pristine = _pristine(spec, 0)  # order and identities; the seed decides the rest of each record
         drawn: list[dict] = []
         for recipe, edges, sizes in plan:
             if recipe.listed_in:

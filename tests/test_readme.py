@@ -75,6 +75,7 @@ RUN = {
     "routes": r"^mockserver routes( |$)",
     "verify": r"^mockserver verify ",
     "serve with pins": r"^mockserver serve --port \d+ --fixtures pins\.yaml$",
+    "serve with a script": r"^mockserver serve --port \d+ --script faults\.yaml$",  # run in test_readme_client_testing.py
     "serve with readings": r"^mockserver serve( --reading [a-z0-9-]+)+$",
     "python -m": r"^python -m mockserver$",
 }
