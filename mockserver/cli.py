@@ -168,6 +168,28 @@ def serve(host, port, workers, reload, fixture_files, script_file, latency, erro
 
 
 @main.command()
+@click.argument("specs", nargs=-1, metavar="SPEC...")
+def check(specs) -> None:
+    """Check specs' x-mock and x-faker blocks (default: the bundled ones): every problem with its file
+    and path, exit 2 if there is any."""
+    from .language import problems
+    from .spec import _read
+
+    paths = [resolve_spec_path(s) for s in specs] if specs else bundled_spec_paths()
+    found = []
+    for path in paths:
+        try:
+            found += problems(_read(Path(path)), str(path))
+        except (ValueError, OSError) as exc:
+            found.append(str(exc).splitlines()[0])
+    for line in found:
+        click.echo(line, err=True)
+    if found:
+        raise SystemExit(2)
+    click.echo(f"mockserver check: {len(paths)} spec(s), no problems")
+
+
+@main.command()
 @click.option("--spec", multiple=True, metavar="FILE|NAME")
 def routes(spec) -> None:
     """List the operations served, and the admin endpoints."""

@@ -152,8 +152,14 @@ def _read(path: Path) -> dict:
 
 
 def load_spec(path: str | Path) -> Spec:
+    from .language import problems  # the x-mock / x-faker language, checked before anything is built
+
     path = Path(path)
     document = _read(path)
+    found = problems(document, str(path))
+    if found:
+        more = f" (and {len(found) - 1} more: `mockserver check {path}` lists them)" if len(found) > 1 else ""
+        raise SpecError(found[0] + more)
     try:
         raw = deref(document, document)
     except (KeyError, TypeError, ValueError) as exc:

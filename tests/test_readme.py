@@ -73,6 +73,7 @@ RUN = {
     "make serve": r"^make serve( (ARGS='[^']*'|PORT=\d+))*$",
     "synopsis": r"^mockserver serve \[",
     "routes": r"^mockserver routes( |$)",
+    "check": r"^mockserver check( [\w./-]+)+$",
     "verify": r"^mockserver verify ",
     "serve with pins": r"^mockserver serve --port \d+ --fixtures pins\.yaml$",
     "serve with a script": r"^mockserver serve --port \d+ --script faults\.yaml$",  # run in test_readme_client_testing.py
@@ -150,6 +151,13 @@ def test_routes_and_python_m(server):
         assert result.returncode == 0, (command, result.stderr)
     out = subprocess.run([str(BIN / "mockserver"), "routes"], capture_output=True, text=True).stdout
     assert "getPromotionCodeUsages" in out and "/__mock/requests" in out
+
+
+def test_check_runs_as_shown():
+    for command in of("check"):
+        result = subprocess.run([str(BIN / "mockserver"), *shlex.split(command)[1:]], cwd=ROOT, capture_output=True,
+                                text=True, timeout=60)
+        assert result.returncode == 0 and "no problems" in result.stdout, (command, result.stderr)
 
 
 def test_verify_reads_the_journal(server):
