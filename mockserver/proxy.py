@@ -292,7 +292,8 @@ def _violations_header(client: list[str], findings: list[dict]) -> bytes:
     `[{"side":"client","message":"'foo' is not a documented parameter"},
       {"side":"api","kind":"fail","check":"paging.links","message":"`links.next` is null on this page ..."}]`"""
     entries = [{"side": "client", "message": m} for m in client]
-    entries += [{"side": "api", "kind": f["kind"], "check": f["check"], "message": f["claim"]} for f in findings]
+    entries += [{"side": "api", "kind": f["kind"], "check": f["check"],
+                 "message": f["claim"] + (f" (got {f['actual']})" if f["actual"] else "")} for f in findings]
     if not entries:
         return b""
     kept: list[dict] = []

@@ -21,6 +21,7 @@ from .errors import Problem, RequestError
 from .proxy_conformance import ResponseConformance
 from .query import Query
 from .spec import Operation, Spec, safe_name
+from .validate import RequestValidator
 
 
 @dataclass
@@ -40,8 +41,6 @@ class OperationRoute:
     """One documented operation, compiled once: its path pattern, validator, dialect and contract."""
 
     def __init__(self, op: Operation, view: dict):
-        from .validate import RequestValidator
-
         self.op = op
         self.name = f"{op.spec.name}:{op.operation_id}"
         self.dialect: Dialect = dialect_for(op)

@@ -139,11 +139,13 @@ def test_strict_refuses_in_the_vendor_envelope_without_forwarding(upstream):
     ("next-on-last-page", f"{CODES}?page[limit]=100", "paging.links"),
     ("wrong-total", f"{OPS}?limit=20&page=2", "paging.total"),
     ("wrong-total", f"{NUWEB}?limit=100", "paging.total"),
+    ("drop-required", f"{NUWEB}?limit=5", "conformance.response_schema_conformance"),
+    ("server-error", f"{NUWEB}?limit=100", "conformance.status_code_conformance"),
 ])
 def test_api_faults_fail_and_are_named(fault, path, check):
     with BackgroundServer(Settings(misbehave=(fault,), size=30)) as faulty, proxied(faulty.url) as proxy:
         response = httpx.get(proxy.url + path, headers=AUTH)
-        assert response.status_code == 200
+        assert response.status_code == (500 if fault == "server-error" else 200)
         named = violations(response)
         assert [(v["side"], v["kind"], v["check"]) for v in named] == [("api", "fail", check)], named
         (entry,) = journal(proxy.url)
