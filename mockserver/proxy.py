@@ -180,8 +180,7 @@ class Proxy:
                                            valid_request=not checked.problems)
         query = checked.query
         if body is not None and query is not None and 200 <= answer.status < 300:
-            check_page(op, route.contract, rec, answer.response, body, path_params, query.offset, query.limit,
-                       route.maximum, projected=query.fields is not None)
+            check_page(op, route.contract, rec, answer.response, body, path_params, query, route.maximum)
         out = []
         for name, result in rec.operation.checks.items():
             if result.errored:  # a check that could not read this answer: said in the log, not blamed on the API

@@ -9,6 +9,7 @@ some (links, page meta, `included`, field relations):
 - `paging.total`      a short page is the last one: offset + items = the reported total;
 - `paging.links`      links point at the right window of the same query (null where documented);
 - `paging.meta`       page number, size and count agree with the request and the total;
+- `fieldset.<param>`  a `fields`/`columns` list that was sent: no other fields come back;
 - `invariant.*`       `included` complete, path-bound fields, `x-mock.invariants`.
 """
 
@@ -19,6 +20,7 @@ from typing import Any
 
 from contracts.declarations import Contract
 from contracts.results import Recorder, SkipCheck
+from contracts.semantic.fieldsets import expect_projection
 from contracts.semantic.invariants import check_included, check_relation, path_bound_fields
 from contracts.semantic.links import check_page_links, link_schema
 from contracts.semantic.paging import check_page_meta
@@ -26,6 +28,7 @@ from contracts.semantic.target import Page
 from contracts.semantic.vendor_rules import invariants, page_meta
 
 from .dotted import dig
+from .query import Query
 from .spec import Operation
 
 
@@ -45,9 +48,11 @@ class OneAnswer:
 
 
 def check_page(op: Operation, contract: Contract, rec: Recorder, response: Any, body: Any,
-               path_values: dict[str, str], offset: int, limit: int, maximum: int, projected: bool) -> None:
-    """Every single-response check that applies to this page. `projected`: the request asked for a
-    fieldset, so members may be missing on purpose (relations and `included` are not checked)."""
+               path_values: dict[str, str], query: Query, maximum: int) -> None:
+    """Every single-response check that applies to this page (`query`: what the request asked for,
+    read as the mock reads it). A projected page may lack members on purpose, so relations and
+    `included` are checked only on whole items."""
+    offset, limit, projected = query.offset, query.limit, query.fields is not None
     target = OneAnswer(op, path_values)
     try:
         items = contract.reader.items_of(body)
@@ -68,6 +73,7 @@ def check_page(op: Operation, contract: Contract, rec: Recorder, response: Any, 
             if page.total is None:
                 raise SkipCheck("the page reports no total")
             check_page_meta(page, meta, c)
+    check_fieldset(op, page, query, rec)
     if projected:
         return
     bound = path_bound_fields(target)
@@ -113,3 +119,15 @@ def check_total(page: Page, rec: Recorder) -> None:
         else:
             c.expect(page.total >= offset + count, "the total counts at least the items up to this page",
                      expected=f"total >= {offset + count}", actual=f"total {page.total}", response=page.response)
+
+
+def check_fieldset(op: Operation, page: Page, query: Query, rec: Recorder) -> None:
+    """A list of dotted field names that was sent (ops `fields`, TeamUp `columns`, required ones
+    included as the dialect adds them) bounds what each item carries. NuWeb's per-type `only`/
+    `except` need the whole collection's shape, so they are left to `contracts`."""
+    param = (op.mock.get("fields") or {}).get("param") or op.mock.get("columns_param")
+    values = query.extra.get("values")
+    if not param or not isinstance(query.fields, list) or param not in getattr(values, "given", ()):
+        return
+    with rec.check(f"fieldset.{param}") as c:
+        expect_projection(c, page, page.items, set(query.fields), set(), f"{param}={','.join(query.fields)}")

@@ -141,6 +141,7 @@ def test_strict_refuses_in_the_vendor_envelope_without_forwarding(upstream):
     ("wrong-total", f"{NUWEB}?limit=100", "paging.total"),
     ("drop-required", f"{NUWEB}?limit=5", "conformance.response_schema_conformance"),
     ("server-error", f"{NUWEB}?limit=100", "conformance.status_code_conformance"),
+    ("ignore-fields", f"{OPS}?limit=3&fields=appliedAt", "fieldset.fields"),
 ])
 def test_api_faults_fail_and_are_named(fault, path, check):
     with BackgroundServer(Settings(misbehave=(fault,), size=30)) as faulty, proxied(faulty.url) as proxy:
