@@ -3,8 +3,11 @@
 Registered through the `pytest11` entry point, so it is loaded in every pytest run: without
 `--contracts-base-url` it adds options and nothing else (no imports of Schemathesis, no network).
 
-    pytest --contracts-base-url http://127.0.0.1:8000 -k contracts
+    pytest --contracts-base-url http://127.0.0.1:8000 -m contracts
     pytest --contracts-base-url https://api.example --contracts-spec ops-promotions --contracts-token-env OPS_TOKEN
+
+Every item it adds carries the `contracts` marker, so `-m contracts` selects them and nothing else,
+even inside a project whose own test names contain "contracts".
 """
 
 from __future__ import annotations
@@ -36,6 +39,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="Fail a test also when the API takes another reading of an open point (a WARN).")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "contracts: a contract check added by --contracts-base-url")
+
+
 def _options(config: pytest.Config):
     from .cli import parse_headers, parse_rate
     from .runner import DEFAULT_MAX_EXAMPLES, RunOptions
@@ -53,6 +60,7 @@ def _options(config: pytest.Config):
     )
 
 
+@pytest.hookimpl(tryfirst=True)  # before -k/-m deselect, so they apply to these items too
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list) -> None:
     if not config.getoption("contracts_base_url"):
         return
@@ -70,6 +78,9 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
                 items.append(ContractItem.from_parent(session, name=f"contracts[{spec.name}:{op.operation_id}:{group}]",
                                                       op=op, group=group))
     items.append(RunItem.from_parent(session, name="contracts[run]"))
+    for item in items:
+        if isinstance(item, (ContractItem, RunItem)):
+            item.add_marker("contracts")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -94,3 +94,13 @@ def test_another_reading_is_a_pytest_warning_or_with_strict_readings_a_failure(t
     else:
         assert proc.returncode == 0, out
         assert "ContractReadingWarning" in out and f"::contracts[{OP}:errors] PASSED" in out
+
+
+def test_the_readme_command_selects_only_the_contract_checks_even_beside_tests_named_contracts(tmp_path):
+    """`pytest --contracts-base-url URL -m contracts`, inside a project with its own `test_contracts_*`."""
+    (tmp_path / "test_contracts_mine.py").write_text("def test_contracts_of_mine():\n    assert False\n")
+    with BackgroundServer(Settings(seed=5)) as server:
+        proc = pytest_run(tmp_path, *contract_args(server.url), "-m", "contracts")
+    assert proc.returncode == 0, proc.stdout
+    assert "test_contracts_of_mine" not in proc.stdout.split("short test summary")[0].replace("deselected", "")
+    assert f"::contracts[{OP}:paging] PASSED" in proc.stdout and "1 deselected" in proc.stdout
