@@ -58,7 +58,6 @@ class ProxySettings:
     strict: bool = False  # refuse a client violation instead of forwarding it
     timeout: float = 10.0  # seconds for the whole upstream exchange
     access_log: bool = False
-    transport: Any = None  # an httpx transport (tests)
 
 
 @dataclass
@@ -89,7 +88,7 @@ class Proxy:
         self.settings = settings
         self.specs = load_specs(settings.specs)
         self.routes = build_routes(self.specs, documented_views(self.specs))
-        self.upstream = Upstream(settings.upstream, settings.timeout, settings.transport)
+        self.upstream = Upstream(settings.upstream, settings.timeout)
         self.journal = ProxyJournal()
         self.redact = Redactor([settings.token] if settings.token else [])
         self.tokens_seen: set[str] = set()
@@ -292,7 +291,8 @@ def _violations_header(client: list[str], findings: list[dict]) -> bytes:
       {"side":"api","kind":"fail","check":"paging.links","message":"`links.next` is null on this page ..."}]`"""
     entries = [{"side": "client", "message": m} for m in client]
     entries += [{"side": "api", "kind": f["kind"], "check": f["check"],
-                 "message": f["claim"] + (f" (got {f['actual']})" if f["actual"] else "")} for f in findings]
+                 "message": f["claim"] + (f" (got {f['actual']})" if f["actual"] and f["kind"] == "fail" else "")}
+                for f in findings]  # a warning's claim already says what the API did
     if not entries:
         return b""
     kept: list[dict] = []

@@ -67,12 +67,11 @@ def safe_url(url: str) -> str:
 
 
 class Upstream:
-    def __init__(self, base_url: str, timeout: float, transport: httpx.AsyncBaseTransport | None = None):
+    def __init__(self, base_url: str, timeout: float):
         self.base = httpx.URL(base_url)
         self.prefix = self.base.raw_path.split(b"?", 1)[0].rstrip(b"/")
         self.shown = safe_url(base_url)
         self.timeout = timeout
-        self.transport = transport
         self._client: httpx.AsyncClient | None = None
 
     @property
@@ -80,7 +79,7 @@ class Upstream:
         """Made on first use, inside the server's event loop."""
         if self._client is None:
             self._client = httpx.AsyncClient(timeout=httpx.Timeout(self.timeout), follow_redirects=False,
-                                             transport=self.transport, trust_env=False,
+                                             trust_env=False,
                                              limits=httpx.Limits(max_connections=200, max_keepalive_connections=50))
         return self._client
 
