@@ -94,6 +94,7 @@ class Controls:
         self.settings = settings
         self.rng = random.Random(settings.seed)
         self.limiter = control.RateLimiter(settings.rate_limit) if settings.rate_limit else None
+        self.scripts = scripts.Script(None, set())  # fault scripts; create_app gives it the world
 
 
 class OperationEndpoint:

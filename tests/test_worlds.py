@@ -13,7 +13,10 @@ from starlette.testclient import TestClient
 
 from mockserver import create_app
 from mockserver.app import Settings
+from mockserver import fixtures
+from mockserver.dataset import World as Dataset
 from mockserver.fixtures import load_file
+from mockserver.dialects import dialect_for
 from mockserver.spec import load_specs
 from mockserver.testing import edge_fields, sizes_for, worlds
 from mockserver.testing import _pristine
@@ -87,10 +90,8 @@ def shrunk(test) -> tuple[dict, str]:
     """Run a Hypothesis test that must fail; the world it shrank to, as the pins file it printed."""
     with pytest.raises(AssertionError) as caught:
         test()
-    notes = "\n".join(getattr(caught.value, "__notes__", []))
-    pins = notes[notes.index("# replay:"):notes.index("\nFalsifying") if "\nFalsifying" in notes else None]
-    pins = pins.split("\n\n")[0]
-    return yaml.safe_load(pins), pins
+    (pins,) = [n for n in getattr(caught.value, "__notes__", []) if n.startswith("# replay:")]
+    return yaml.safe_load(pins), pins + "\n"
 
 
 # ------------------------------------------------------------------------- clients
@@ -111,7 +112,7 @@ def test_a_correct_client_survives_a_503_mid_walk(world):
 
 def test_a_client_that_stops_on_a_short_page_is_caught_and_shrunk(tmp_path):
     @FAST
-    @given(world=worlds(EP))
+    @given(world=worlds(EP, children=2))
     def test(world):
         with world.client() as api:
             assert naive_stops_on_a_short_page(api, "P") == world.expected("getPromotionCodes", promotionID="P")
@@ -132,7 +133,7 @@ def test_a_client_that_stops_on_a_short_page_is_caught_and_shrunk(tmp_path):
 
 def test_a_client_that_restarts_on_503_is_caught_by_a_script():
     @FAST
-    @given(world=worlds(EP))
+    @given(world=worlds(EP, children=1))
     def test(world):
         with world.client(scripts=SECOND_PAGE_503) as api:
             assert naive_restarts_on_503(api, "P") == world.expected("getPromotionCodes", promotionID="P")
@@ -187,9 +188,12 @@ def path_of(op, params: dict) -> str:
 def test_worlds_are_served_valid_with_honest_totals(spec):
     ops = {op.operation_id: op for s in load_specs([spec]) for op in s.operations}
 
-    @FEW
+    data = Dataset(load_specs([spec]))
+
+    @settings(FAST, max_examples=20)
     @given(world=worlds(spec))
     def test(world):
+        fixtures.apply(data, world.fixtures)  # every check a user's pins file gets: the replay works
         with world.client() as api:
             for fixture in world.fixtures:
                 op = ops[fixture["operation"]]
@@ -199,7 +203,6 @@ def test_worlds_are_served_valid_with_honest_totals(spec):
                 errors = [e.message for e in jsonschema_rs.validator_for(op.response_schema(200)).iter_errors(body)]
                 assert not errors, errors[:3]
                 expected = world.expected(fixture["operation"], **fixture["params"])
-                from mockserver.dialects import dialect_for
                 assert dialect_for(op).total_of(body) == len(expected)
                 if fixture["operation"] == "getPromotionCodeUsages":
                     check_remaining_uses(api, fixture, body)
