@@ -342,8 +342,12 @@ def create_proxy_app(settings: ProxySettings) -> Starlette:
     proxy = Proxy(settings)
 
     async def health(request: Request) -> Response:
+        recording = proxy.recording
+        recorded = None if recording is None else {"file": str(recording.path), "items": recording.count(),
+                                                   "skipped": recording.skipped}
         return Response(orjson.dumps({"status": "ok", "mode": "proxy", "upstream": proxy.upstream.shown,
-                                      "operations": len(proxy.routes)}), media_type="application/json")
+                                      "operations": len(proxy.routes), "recording": recorded}),
+                        media_type="application/json")
 
     async def requests(request: Request) -> Response:
         if request.method == "DELETE":

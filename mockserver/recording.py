@@ -89,6 +89,10 @@ class Recording:
                     changed = True
         return changed
 
+    def count(self) -> int:
+        with self.lock:
+            return sum(len(records) for records in self.collections.values())
+
     def document(self) -> dict:
         with self.lock:
             return {"fixtures": [{"operation": op, "params": dict(params), "replace": True, "records": list(records.values())}

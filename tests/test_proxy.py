@@ -223,6 +223,8 @@ def test_a_recording_grows_across_sessions_and_is_written_atomically(upstream, t
         with proxied(upstream.url, record=str(recorded)) as proxy:
             httpx.get(f"{proxy.url}{OPS}", params={"limit": limit}, headers=AUTH)
             time.sleep(0.2)
+            health = httpx.get(f"{proxy.url}/__mock/health").json()["recording"]
+            assert health == {"file": str(recorded), "items": limit, "skipped": 0}
     (fixture,) = json.loads(recorded.read_text())["fixtures"]
     assert len(fixture["records"]) == 4
     assert not list(tmp_path.glob(".*.tmp")), "a temp file was left behind"
