@@ -64,6 +64,7 @@ class Rule:
     seen: int = 0
     fired: int = 0
     held_until: float = 0.0
+    refused: str = ""  # why a data change could not be made
 
     @property
     def label(self) -> str:
@@ -80,7 +81,8 @@ class Rule:
         return n % self.every == 0 if self.every else True
 
     def describe(self) -> dict:
-        return {**self.raw, "rule": self.label, "seen": self.seen, "fired": self.fired}
+        described = {**self.raw, "rule": self.label, "seen": self.seen, "fired": self.fired}
+        return described | ({"refused": self.refused} if self.refused else {})
 
 
 # ------------------------------------------------------------------------------ parsing
@@ -247,6 +249,12 @@ class Script:
 
     def add(self, document: Any) -> list[Rule]:
         rules = parse(document, self.operations, first=len(self.rules) + 1)
+        for position, rule in enumerate(rules):
+            if rule.insert and self.world is not None:  # the given fields must fit the item schema
+                try:
+                    fixtures._check_given(self.world.by_operation_id[rule.operation], rule.insert["records"])
+                except fixtures.FixtureError as exc:
+                    raise ScriptError(f"rules[{position}].insert.records: {exc}") from None
         self.rules += rules
         return rules
 
@@ -288,7 +296,10 @@ class Script:
                 if rule.retry_after:
                     rule.held_until = now + rule.retry_after
         if chosen is not None and chosen.label == chosen.rule.label and (chosen.rule.insert or chosen.rule.delete):
-            self.change(endpoint, path_params, chosen.rule)
+            try:
+                self.change(endpoint, path_params, chosen.rule)
+            except fixtures.FixtureError as exc:  # the records cannot be completed here: nothing changes
+                chosen.rule.refused = str(exc).splitlines()[0][:300]
         return chosen
 
     def change(self, endpoint, path_params: dict, rule: Rule) -> None:

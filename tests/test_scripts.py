@@ -144,6 +144,8 @@ def test_delete_and_the_remaining_uses_invariant(api):
     ({"rules": [{"operation": "getPromotionCodes", "drop": True, "tims": 2}]}, "rules[0].tims: unknown field"),
     ({"rules": [{"operation": "getPromotionCodes", "insert": {"at": -1}}]}, "rules[0].insert.at"),
     ({"rules": 3}, "rules: must be a list"),
+    ({"rules": [{"operation": "getPromotionCodeUsages", "insert": {"records": [{"times_used": 0}]}}]},
+     "rules[0].insert.records: getPromotionCodeUsages: pinned record is invalid at times_used"),
 ])
 def test_bad_rules_are_a_400_naming_the_field(api, body, field):
     response = api.post("/__mock/scripts", json=body)

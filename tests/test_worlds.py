@@ -206,6 +206,10 @@ def test_worlds_are_served_valid_with_honest_totals(spec):
                 assert dialect_for(op).total_of(body) == len(expected)
                 if fixture["operation"] == "getPromotionCodeUsages":
                     check_remaining_uses(api, fixture, body)
+                if "included" in body:  # JSON:API: exactly the currencies the page references
+                    referenced = {(r["relationships"]["currencies"]["type"], r["relationships"]["currencies"]["id"])
+                                  for r in body["data"] if "currencies" in r.get("relationships", {})}
+                    assert {(i["type"], i["id"]) for i in body["included"]} == referenced
 
     test()
 
