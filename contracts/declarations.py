@@ -143,6 +143,9 @@ GENERIC: dict = {
         "errors.blank": {
             "ours": "a blank value (`name=`) of an enumerated parameter is refused",
             "alternatives": {"blank-is-absent": "reads a blank parameter (`name=`) as if it were absent"}},
+        "schema.ours": {
+            "ours": "a page matches the spec's full schema, our readings included",
+            "alternatives": {"other-shape": "answers in a shape the vendor page allows but our schema does not"}},
         "errors.envelope": {
             "ours": "errors come in the envelope of the spec's error schema",
             "alternatives": {"other-envelope": "answers errors in another JSON shape"}},
@@ -204,6 +207,15 @@ def apply_documented(node: Any) -> Any:
         else:
             out[key] = copy.deepcopy(value)
     return out
+
+
+def plain_schema(node: Any) -> Any:
+    """A schema without OpenAPI's `x-` keys, for a JSON Schema validator."""
+    if isinstance(node, dict):
+        return {k: plain_schema(v) for k, v in node.items() if not k.startswith("x-")}
+    if isinstance(node, list):
+        return [plain_schema(v) for v in node]
+    return node
 
 
 def documented_view(raw: dict, *, parameters: bool = True) -> dict:

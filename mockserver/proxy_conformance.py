@@ -3,7 +3,7 @@
 The body is held first to the documented view (`contracts.declarations.documented_view`: what the
 vendor page alone promises); a mismatch there breaks a documented claim (a FAIL). A body the
 documented view accepts but our full schema refuses took another reading of an open point (a
-WARN): `errors.envelope` for an error body, `schema.ours` (undeclared: graded as a reading) for a
+WARN): `errors.envelope` for an error body, `schema.ours` (a generic reading) for a
 page. Schemas are compiled once per (operation, status, media type).
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 import jsonschema_rs
 import orjson
 
-from contracts.declarations import documented_view
+from contracts.declarations import documented_view, plain_schema
 from contracts.results import CheckRun, Recorder
 
 from .spec import Operation, Spec
@@ -25,15 +25,6 @@ _MISSING = object()
 
 def documented_views(specs: list[Spec]) -> dict[str, dict]:
     return {spec.name: documented_view(spec.raw) for spec in specs}
-
-
-def _plain(node: Any) -> Any:
-    """A schema minus OpenAPI's `x-` keys, for jsonschema-rs."""
-    if isinstance(node, dict):
-        return {k: _plain(v) for k, v in node.items() if not k.startswith("x-")}
-    if isinstance(node, list):
-        return [_plain(v) for v in node]
-    return node
 
 
 def _response_for(responses: dict, status: int) -> tuple[str, dict] | None:
@@ -58,7 +49,7 @@ class ResponseConformance:
         if found is _MISSING:
             schema = ((response.get("content") or {}).get(media) or {}).get("schema")
             try:
-                found = jsonschema_rs.validator_for(_plain(schema)) if schema else None
+                found = jsonschema_rs.validator_for(plain_schema(schema)) if schema else None
             except Exception:  # a schema the validator cannot read: nothing to hold the body to
                 found = None
             self._validators[cache_key] = found

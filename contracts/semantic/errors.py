@@ -11,7 +11,7 @@ from typing import Any
 
 import jsonschema_rs
 
-from ..declarations import apply_documented
+from ..declarations import apply_documented, plain_schema
 from ..results import Recorder
 from .target import ListTarget
 
@@ -84,7 +84,7 @@ def check_body(t: ListTarget, c, response, status: str, what: str) -> None:
 
 def first_error(schema: dict, body: Any) -> str | None:
     try:
-        validator = jsonschema_rs.validator_for(_plain(schema))
+        validator = jsonschema_rs.validator_for(plain_schema(schema))
     except Exception:  # a schema the validator cannot read: nothing to hold the body to
         return None
     for error in validator.iter_errors(body):
@@ -92,12 +92,6 @@ def first_error(schema: dict, body: Any) -> str | None:
     return None
 
 
-def _plain(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {k: _plain(v) for k, v in node.items() if not k.startswith("x-")}
-    if isinstance(node, list):
-        return [_plain(v) for v in node]
-    return node
 
 
 def _credential_headers(t: ListTarget) -> tuple[str, ...]:
