@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -410,13 +411,17 @@ def _set(record: dict, dotted: str, value) -> None:
 # ------------------------------------------------------------------------ cut bodies
 
 class _QuietCuts(logging.Filter):
-    """uvicorn logs a body we cut on purpose as an error; those lines are expected, the rest are not."""
+    """uvicorn logs a body we cut on purpose as an error; those lines are expected, the rest are not.
+    A cut in-process logs nothing, so a cut only excuses a line that follows it within seconds."""
 
-    pending = 0
+    cuts: deque = deque(maxlen=1000)  # monotonic times of cuts not yet logged
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if _QuietCuts.pending and "without completing response" in record.getMessage():
-            _QuietCuts.pending -= 1
+        now = time.monotonic()
+        while self.cuts and now - self.cuts[0] > 5:
+            self.cuts.popleft()
+        if self.cuts and "without completing response" in record.getMessage():
+            self.cuts.popleft()
             return False
         return True
 
@@ -433,7 +438,7 @@ def _cut(send, limit: int):
             return await send(message)
         if not state["counted"]:
             state["counted"] = True
-            _QuietCuts.pending += 1
+            _QuietCuts.cuts.append(time.monotonic())
         body = message.get("body", b"")[: max(limit - state["sent"], 0)]
         state["sent"] += len(body)
         await send({"type": "http.response.body", "body": body, "more_body": True})
