@@ -19,6 +19,7 @@ deleted, so every invariant and the response cache follow (see fixtures.py).
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import time
 from collections import deque
@@ -271,9 +272,6 @@ class Script:
     def describe(self) -> dict:
         return {"rules": [r.describe() for r in self.rules]}
 
-    def never_fired(self) -> list[str]:
-        return [r.label for r in self.rules if not r.fired]
-
     def fire(self, endpoint, request: Request) -> Firing | None:
         """Count this request against every matching rule; the first one due answers."""
         params: dict[str, list[str]] = {}
@@ -308,7 +306,7 @@ class Script:
         order = served.in_default_order(endpoint, path_params, filtered=False)
         if rule.insert:
             at = min(rule.insert["at"], len(order))
-            new = [dict(r) for r in rule.insert["records"]]
+            new = copy.deepcopy(rule.insert["records"])  # placing them sets fields; the rule keeps its own
             _place(endpoint, order, at, new)
             order[at:at] = new
         else:
