@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import httpx
 import jsonschema_rs
@@ -234,5 +235,21 @@ def test_a_world_on_a_port():
             total = api.get(path).json()["meta"]["total"]
             assert total == len(world.expected("listPromotionUsageHistory",
                                                promotionalId="00000000-0000-4000-8000-000000000001"))
+
+    test()
+
+
+def test_a_user_spec_file(tmp_path):
+    spec = tmp_path / "my-api.yaml"
+    spec.write_text((Path(__file__).parent.parent / "specs" / "ops-promotions.yaml").read_text())
+
+    @settings(FAST, max_examples=3)
+    @given(world=worlds(str(spec), params={"promotionalId": "0195e7a1-8b5c-7d3e-9f4a-2c6b8d0e1f3a"}))
+    def test(world):
+        assert world.pins().startswith(f"# replay: mockserver serve --spec {spec} --seed 0")
+        with world.client() as api:
+            body = api.get("/api/v1/ops/promotions/0195e7a1-8b5c-7d3e-9f4a-2c6b8d0e1f3a/usage-history").json()
+            assert body["meta"]["total"] == len(world.expected("listPromotionUsageHistory",
+                                                              promotionalId="0195e7a1-8b5c-7d3e-9f4a-2c6b8d0e1f3a"))
 
     test()
