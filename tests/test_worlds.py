@@ -253,3 +253,33 @@ def test_a_user_spec_file(tmp_path):
                                                               promotionalId="0195e7a1-8b5c-7d3e-9f4a-2c6b8d0e1f3a"))
 
     test()
+
+
+OPS_ID = "00000000-0000-4000-8000-000000000001"
+NEW_AT_THE_HEAD = [{"operation": "listPromotionUsageHistory", "after": 1, "insert": {"at": 0, "records": [{}]}}]
+
+
+def usage_ids(api, dedupe: bool) -> list[str]:
+    """Offset paging (ops' page/limit) while a usage appears at the head: page two repeats page one's last."""
+    ids, page = [], 1
+    while True:
+        body = api.get(f"/api/v1/ops/promotions/{OPS_ID}/usage-history", params={"page": page}).json()
+        ids += [u["promotionalUsageHistoryId"] for u in body["data"]]
+        if page >= body["meta"]["totalPages"]:
+            return list(dict.fromkeys(ids)) if dedupe else ids
+        page += 1
+
+
+def test_a_record_appearing_mid_walk_catches_a_client_that_does_not_dedupe():
+    def check(dedupe: bool):
+        @FAST
+        @given(world=worlds("ops-promotions", children=0))
+        def test(world):
+            with world.client(scripts=NEW_AT_THE_HEAD) as api:
+                # the world as drawn: the new usage came after the walk passed the head
+                assert usage_ids(api, dedupe) == world.expected("listPromotionUsageHistory", promotionalId=OPS_ID)
+        return test
+
+    check(dedupe=True)()
+    document, _ = shrunk(check(dedupe=False))
+    assert [len(f["records"]) for f in document["fixtures"]] == [11]  # limit + 1: two pages
