@@ -73,7 +73,7 @@ RUN = {
     "make serve": r"^make serve( (ARGS='[^']*'|PORT=\d+))*$",
     "synopsis": r"^mockserver serve \[",
     "routes": r"^mockserver routes( |$)",
-    "check": r"^mockserver check( [\w./-]+)+$",
+    "check": r"^mockserver check( [\w./-]+)*$",
     "verify": r"^mockserver verify ",
     "serve with pins": r"^mockserver serve --port \d+ --fixtures pins\.yaml$",
     "serve with a script": r"^mockserver serve --port \d+ --script faults\.yaml$",  # run in test_readme_client_testing.py
