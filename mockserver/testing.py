@@ -15,17 +15,22 @@ them as pinned records (`replace: true`) that the mock's own generator completes
 invariant of the mock holds (totals, links, remaining uses, `included`), Hypothesis shrinks a
 failure to the smallest world, and the failure report is a pins file: `mockserver serve --spec
 SPEC --seed N --fixtures world.yaml` replays it.
+
+One app per (spec, seed) serves every world in turn (re-pinned when the next world is served),
+so use one world at a time. A world's largest examples can exceed Hypothesis' 200 ms deadline on
+a busy machine: `@settings(deadline=None)`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import warnings
-from types import SimpleNamespace
 from dataclasses import dataclass, field
 from functools import lru_cache
+from types import SimpleNamespace
 from typing import Any, Iterator
 
+import httpx
 import jsonschema_rs
 import orjson
 import yaml
@@ -117,7 +122,7 @@ class World:
                          f"{len(f['records'])} records" for f in self.fixtures)
         return f"World({self.spec!r}, seed={self.seed}, {held or 'nothing pinned'})"
 
-    def _repr_pretty_(self, printer, cycle) -> None:  # Hypothesis' "Falsifying example" line
+    def _repr_pretty_(self, printer, cycle) -> None:  # Hypothesis' "Failing test case" line
         printer.text(repr(self))
 
     def pins(self) -> str:
@@ -148,14 +153,14 @@ class World:
         if port:
             from .pytest_plugin import BackgroundServer
 
-            with BackgroundServer(app=app) as server, _httpx().Client(base_url=server.url, headers=auth) as client:
+            with BackgroundServer(app=app) as server, httpx.Client(base_url=server.url, headers=auth) as client:
                 yield client
             return
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*httpx.*starlette.testclient")
             from starlette.testclient import TestClient
         with TestClient(app, headers=auth) as client:
-            client.event_hooks["response"].append(_short_body)
+            client.event_hooks["response"].append(scripts.raise_on_short_body)  # a cut body fails as over TCP
             yield client
 
     def items(self, operation_id: str, **path_params: Any) -> list[dict]:
@@ -179,6 +184,8 @@ class World:
 
 
 class _Pins:
+    """A note that Hypothesis formats only for the failing example it reports."""
+
     def __init__(self, world: World):
         self.world = world
 
@@ -189,15 +196,6 @@ class _Pins:
 def _flow(value: Any) -> str:
     return yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=10**6, sort_keys=False).strip()
 
-
-def _httpx():
-    import httpx
-
-    return httpx
-
-
-def _short_body(response) -> None:
-    scripts.raise_on_short_body(response)
 
 
 # ----------------------------------------------------------------------------- the strategy
