@@ -37,11 +37,12 @@ import yaml
 from hypothesis import currently_in_test_context, note
 from hypothesis import strategies as st
 
-from . import scripts, served
+from . import served
 from .app import Settings, create_app
 from .dataset import Pin, World as Dataset
 from .dotted import dig
 from .fake import EDGE_STRINGS
+from .scripts import raise_on_short_body
 from .spec import load_specs
 
 TOKEN = "test-token"
@@ -160,7 +161,7 @@ class World:
             warnings.filterwarnings("ignore", message=".*httpx.*starlette.testclient")
             from starlette.testclient import TestClient
         with TestClient(app, headers=auth) as client:
-            client.event_hooks["response"].append(scripts.raise_on_short_body)  # a cut body fails as over TCP
+            client.event_hooks["response"].append(raise_on_short_body)  # a cut body fails as over TCP
             yield client
 
     def items(self, operation_id: str, **path_params: Any) -> list[dict]:
