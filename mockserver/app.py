@@ -33,6 +33,7 @@ from .dialects import Dialect, Rendered, RequestInfo, dialect_for
 from .errors import Problem, RequestError
 from .journal import Journal
 from .pipeline import select
+from .plain import PlainEndpoint
 from .responses import Rendering
 from .spec import Operation, Spec, SpecError, load_specs, resolve_spec_path, safe_name
 from .validate import RequestValidator
@@ -263,7 +264,8 @@ def build_routes(specs: list[Spec], world: World, settings: Settings, controls: 
     routes = []
     for spec in specs:
         for op in spec.operations:
-            if "collection" not in op.mock:
+            if "collection" not in op.mock:  # no x-mock: the documented example or schema-made data
+                routes.append(Route(op.route_path, PlainEndpoint(op, world, settings, journal), methods=[op.method.upper()]))
                 continue
             endpoint = OperationEndpoint(op, world, settings, controls, journal)
             routes.append(Route(op.route_path, endpoint, methods=[op.method.upper()], name=endpoint.name))
@@ -290,9 +292,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Starlette:
     settings.readings = readings.check_names(settings.readings)
     specs = load_specs(settings.specs)
     for spec in specs:
-        if not any("collection" in op.mock for op in spec.operations):
-            raise SpecError(f"{spec.path}: no operation has an `x-mock` collection block, so there is nothing to serve; "
-                            "annotate the operations as the bundled specs do (README: How it works)")
+        if not spec.operations:
+            raise SpecError(f"{spec.path}: the spec documents no operation (`paths` is empty), so there is nothing to "
+                            "serve; add paths (with `x-mock` blocks for lists with real paging: README, How it works)")
     world = World(specs, seed=settings.seed, now=settings.now, size=settings.size)
     for path in settings.fixtures:
         fixtures.apply_file(world, path)

@@ -195,7 +195,7 @@ def routes(spec) -> None:
     """List the operations served, and the admin endpoints."""
     for s in _load(lambda: load_specs(list(spec) or None)):
         for op in s.operations:
-            click.echo(f"{op.method.upper():6} {op.path:58} {s.name}:{op.operation_id} [{op.dialect_name}]")
+            click.echo(f"{op.method.upper():6} {op.path:58} {s.name}:{op.operation_id} [{op.dialect_name or 'plain'}]")
     for method, path, what in ADMIN_ROUTES:
         click.echo(f"{method:6} {path:58} admin: {what}")
 
