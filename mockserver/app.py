@@ -190,7 +190,8 @@ class OperationEndpoint:
                          headers, parameters, tuple(warnings))
 
     def run(self, request: Request, prefer: control.Preferences, warnings: list[str]) -> Rendered:
-        self.validator.check_auth(request.headers.get("authorization"), self.settings.token)
+        self.validator.check_auth(request.headers.get("authorization"), self.settings.token,
+                                  headers=request.headers, query=request.query_params, cookies=request.cookies)
         path_params = {self.path_names[k]: v for k, v in request.path_params.items()}
         query_items = request.query_params.multi_items()
         values = self.validator.parse(request.url.query, query_items, path_params)

@@ -74,7 +74,8 @@ class PlainEndpoint:
         request = Request(scope, receive)
         path_params = {self.path_names.get(k, k): v for k, v in request.path_params.items()}
         try:
-            self.validator.check_auth(request.headers.get("authorization"), self.settings.token)
+            self.validator.check_auth(request.headers.get("authorization"), self.settings.token,
+                                      headers=request.headers, query=request.query_params, cookies=request.cookies)
             self.validator.parse(request.url.query, request.query_params.multi_items(), path_params)
             response = self.success(path_params)
         except RequestError as error:

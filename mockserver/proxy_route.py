@@ -67,7 +67,7 @@ class OperationRoute:
         checked = Checked()
         try:
             if not auth_supplied:
-                self.validator.check_auth(headers.get("authorization"))
+                self.validator.check_auth(headers.get("authorization"), headers=headers, query=dict(query_items))
             values = self.validator.parse(raw_query, query_items, path_params)
             offered = self.dialect.offered(values)
             media = negotiate.choose(headers.get("accept"), offered)

@@ -55,26 +55,36 @@ class RequestValidator:
         self.query_names = {p.name for p in op.parameters if p.location == "query"}
         self.security = op.security_schemes
         # The 401's `WWW-Authenticate`: the scheme word the spec documents first (TeamUp's `Token`).
-        self.challenge = next((s.get("x-prefixes") or ["Bearer"] for s in self.security), ["Bearer"])[0]
+        self.challenge = next((s.get("x-prefixes") or [str(s.get("scheme") or "bearer").capitalize()]
+                               for s in self.security if s.get("type") != "apiKey"), ["Bearer"])[0]
 
     # ------------------------------------------------------------------------------ public
-    def check_auth(self, authorization: str | None, pinned_token: str | None = None) -> None:
+    def check_auth(self, authorization: str | None, pinned_token: str | None = None, *,
+                   headers: Any = None, query: Any = None, cookies: Any = None) -> None:
+        """Any one documented scheme will do: http (`Bearer`, `Basic` or the spec's `x-prefixes`, e.g.
+        TeamUp's `Token`) in `Authorization`, or an apiKey in its header, query parameter or cookie."""
         if not self.security:
             return
-        prefixes = []
+        places = {"header": headers, "query": query, "cookie": cookies}
+        expected = []
         for scheme in self.security:
-            prefixes.extend(scheme.get("x-prefixes") or ["Bearer"])
-        valid = False
-        if authorization:
-            scheme_word, _, token = authorization.strip().partition(" ")
-            token = token.strip()
-            valid = any(scheme_word.lower() == p.lower() for p in prefixes) and bool(token)
-            if valid and pinned_token is not None:
-                valid = token == pinned_token
-        if not valid:
-            forms = " or ".join(f"'{p} <token>'" for p in prefixes)
-            raise RequestError(401, [Problem(f"missing or invalid Authorization header; expected {forms}",
-                                             "Authorization", "header")])
+            if scheme.get("type") == "apiKey":
+                where, name = scheme.get("in", "header"), scheme.get("name", "")
+                found = places.get(where)
+                value = found.get(name) if found is not None and name else None
+                if value and (pinned_token is None or value == pinned_token):
+                    return
+                expected.append(f"the {where} {name!r}")
+                continue
+            prefixes = scheme.get("x-prefixes") or [str(scheme.get("scheme") or "bearer").capitalize()]
+            if authorization:
+                word, _, token = authorization.strip().partition(" ")
+                token = token.strip()
+                if any(word.lower() == p.lower() for p in prefixes) and token and (pinned_token is None or token == pinned_token):
+                    return
+            expected.append("an Authorization header " + " or ".join(f"'{p} <token>'" for p in prefixes))
+        raise RequestError(401, [Problem(f"missing or invalid credentials; expected {' or '.join(expected)}",
+                                         "Authorization", "header")])
 
     def parse(self, raw_query: str, query_items: Iterable[tuple[str, str]], path_params: dict) -> Params:
         """Typed values for every documented parameter (defaults filled in)."""
