@@ -249,7 +249,11 @@ class SchemaCompiler:
             start = int(hint["seq"])
             return lambda ctx: start + ctx.index
         if "path" in hint:
-            name = hint["path"]
+            name, kind = hint["path"], schema.get("type")
+            kind = next((k for k in kind if k != "null"), None) if isinstance(kind, list) else kind
+            if kind in ("integer", "number"):  # a path is text; the schema says what the field holds
+                cast = int if kind == "integer" else float
+                return lambda ctx: _as_number(ctx.params[name], cast)
             return lambda ctx: ctx.params[name]
         if "from" in hint:
             binding, _, attr = hint["from"].partition(".")
@@ -412,6 +416,17 @@ class SchemaCompiler:
 
 
 NOT_AFTER_GAP_MS = 7 * 86_400_000  # how long before its bound a clamped time lands, at most
+
+
+def _as_number(value: Any, cast: Callable[[Any], Any]) -> Any:
+    """`"42"` as 42 for an integer field bound to a path parameter; a value that is not one stays as it is
+    (the request's validation refuses such a path where the parameter is typed)."""
+    if isinstance(value, str):
+        try:
+            return cast(value)
+        except ValueError:
+            return value
+    return value
 
 
 def _time_bound(hint: dict, prop: str) -> Callable[[Ctx, int], int]:

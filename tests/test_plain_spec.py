@@ -103,3 +103,29 @@ def test_a_2xx_without_a_body_and_the_journal(api):
     assert api.delete("/pets/3", headers=AUTH).status_code == 204
     journal = api.get("/__mock/requests").json()["requests"]
     assert any(e["operation"] == "petstore:deletePet" and e["status"] == 204 for e in journal)
+
+
+def test_a_path_bound_integer_field_is_an_integer(tmp_path):
+    spec = tmp_path / "rules.yaml"
+    spec.write_text("""
+openapi: 3.1.0
+info: {title: Rules, version: "1"}
+paths:
+  /price_rules/{price_rule_id}/discount_codes:
+    get:
+      operationId: listCodes
+      parameters:
+        - {name: price_rule_id, in: path, required: true, schema: {type: integer}}
+      responses:
+        "200":
+          description: codes
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [price_rule_id]
+                properties:
+                  price_rule_id: {type: integer, x-faker: {path: price_rule_id}}
+""")
+    with TestClient(create_app(Settings(specs=[str(spec)]))) as client:
+        assert client.get("/price_rules/507328175/discount_codes").json() == {"price_rule_id": 507328175}
