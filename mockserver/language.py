@@ -134,6 +134,7 @@ def problems(raw: dict, source: str) -> list[str]:
         for method, op in (item or {}).items():
             if isinstance(op, dict) and "x-mock" in op:
                 found += _check("x-mock", op["x-mock"], source, f"paths.{path}.{method}.x-mock")
+    found += _order_problems(raw, source, "")
     for where, hint in _hints(raw, ""):
         if isinstance(hint, str) and hint:
             continue  # a pool name
@@ -200,4 +201,41 @@ def _expressions(hint: dict, source: str, where: str) -> list[str]:
             compile(text, "<x-faker>", "eval")
         except SyntaxError as exc:
             out.append(f"{source}: {where}.{key}: the expression does not parse ({exc.msg}): {text!r}")
+    return out
+
+
+def _order_problems(node: Any, source: str, where: str) -> list[str]:
+    """An expression that names a sibling generated after it would fail on the items where it runs:
+    refuse it here, with the fix (move the field up, or list it in the object's `first:`)."""
+    import ast
+
+    out: list[str] = []
+    if isinstance(node, dict):
+        props = node.get("properties")
+        if isinstance(props, dict):
+            hint = node.get("x-faker") if isinstance(node.get("x-faker"), dict) else {}
+            first = [n for n in hint.get("first", []) if n in props]
+            order = first + [n for n in props if n not in first]
+            for position, name in enumerate(order):
+                faker = props[name].get("x-faker") if isinstance(props[name], dict) else None
+                if not isinstance(faker, dict):
+                    continue
+                texts = [faker[k] for k in EXPRESSION_KEYS if isinstance(faker.get(k), str)]
+                texts += [t for t in faker.get("uuid_from") or [] if isinstance(t, str)]
+                later = set(order[position + 1:])
+                for text in texts:
+                    try:
+                        names = {n.id for n in ast.walk(ast.parse(text, mode="eval")) if isinstance(n, ast.Name)}
+                    except SyntaxError:
+                        continue  # said by _expressions
+                    for late in sorted(names & later):
+                        out.append(f"{source}: {where}.properties.{name}.x-faker: the expression names `{late}`, "
+                                   f"which is generated after `{name}`; move `{late}` above it or list it in "
+                                   f"`first:` on the object")
+        for key, value in node.items():
+            if key not in ("x-contract", "examples", "example"):
+                out += _order_problems(value, source, f"{where}.{key}" if where else str(key))
+    elif isinstance(node, list):
+        for n, value in enumerate(node):
+            out += _order_problems(value, source, f"{where}.{n}")
     return out

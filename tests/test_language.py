@@ -44,6 +44,10 @@ def test_the_bundled_specs_speak_the_language():
     ("page: page\n          limit: limit", "page: page\n          limt: limit",
      "paths./api/v1/ops/promotions/{promotionalId}/usage-history.get.x-mock.paging: "),
     ("style: s}}", "style: seconds}}", "x-faker.style: "),
+    ('expr: "round(originalAmount * discountValue / 100, 2) if discountValue <= 100 else 0"',
+     'expr: "round(originalAmount - finalAmount, 2)"',
+     "properties.discountAmount.x-faker: the expression names `finalAmount`, which is generated after "
+     "`discountAmount`; move `finalAmount` above it or list it in `first:` on the object"),
 ])
 def test_a_mistake_is_named_with_file_and_path_at_start_up_and_by_check(tmp_path, old, new, said):
     path = broken(tmp_path, old, new)
