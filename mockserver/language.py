@@ -84,7 +84,8 @@ X_MOCK_OPERATION: dict = {
         "sort": {
             "type": "object", "additionalProperties": False,
             "properties": {"param": _STR, "by": _STR, "order": _STR, "default": _STRS,
-                           "fields": {"type": "object", "additionalProperties": _STR}, "tie_breaker": _STR},
+                           "fields": {"type": "object", "additionalProperties": _STR}, "tie_breaker": _STR,
+                           "syntax": {"enum": ["prefix", "words"]}, "separator": _STR},
             "dependentRequired": {"by": ["order"], "order": ["by"]},
         },
         "filters": {"type": "object", "additionalProperties": _FILTER},

@@ -66,8 +66,7 @@ def sort_keys(cfg: dict, values: dict) -> tuple[tuple[SortKey, ...], list[tuple[
         if raw is None:
             requested = [_split_sort(s) for s in cfg.get("default", [])]
         else:
-            items = raw if isinstance(raw, list) else [raw]
-            requested = [_split_sort(s) for s in items if s]
+            requested = requested_sort(cfg, raw)
     keys = []
     for name, desc in requested:
         if name not in fields:
@@ -77,6 +76,29 @@ def sort_keys(cfg: dict, values: dict) -> tuple[tuple[SortKey, ...], list[tuple[
     if tie and all(k.field != tie for k in keys):
         keys.append(SortKey(tie, False))
     return tuple(keys), requested
+
+
+def requested_sort(cfg: dict, raw: Any) -> list[tuple[str, bool]]:
+    """(field name, descending) per key, in the vendor's syntax (`x-mock.sort.syntax`):
+    `prefix` (the default) reads `name` / `-name`; `words` reads `name asc` / `name desc` (commercetools).
+    `separator` splits several keys given in one value (`sort=a,-b`)."""
+    items = raw if isinstance(raw, list) else [raw]
+    separator = cfg.get("separator")
+    if separator:
+        items = [part for item in items for part in str(item).split(separator)]
+    param = cfg.get("param", "sort")
+    if cfg.get("syntax", "prefix") == "prefix":
+        return [_split_sort(str(s)) for s in items if str(s).strip()]
+    out = []
+    for text in (str(s).strip() for s in items):
+        if not text:
+            continue
+        name, _, direction = text.partition(" ")
+        direction = direction.strip().lower() or "asc"
+        if direction not in ("asc", "desc"):
+            raise bad_request(f"'{param}': expected `field asc` or `field desc`, got {text[:60]!r}", param)
+        out.append((name, direction == "desc"))
+    return out
 
 
 def _split_sort(text: str) -> tuple[str, bool]:

@@ -22,7 +22,14 @@ PAGES_PER_ORDER = 2
 def sort_params(cfg: dict, name: str, descending: bool) -> dict:
     if "by" in cfg:
         return {cfg["by"]: name, cfg["order"]: "desc" if descending else "asc"}
-    return {cfg.get("param", "sort"): ("-" if descending else "") + name}
+    return {cfg.get("param", "sort"): sort_key_text(cfg, name, descending)}
+
+
+def sort_key_text(cfg: dict, name: str, descending: bool) -> str:
+    """One key in the vendor's syntax (`x-mock.sort.syntax`): `-name`, or `name desc`."""
+    if cfg.get("syntax") == "words":
+        return f"{name} {'desc' if descending else 'asc'}"
+    return ("-" if descending else "") + name
 
 
 def split_sort(text: str) -> tuple[str, bool]:
@@ -48,7 +55,7 @@ def check_sort(t: ListTarget, rec: Recorder) -> None:
                 params = sort_params(cfg, name, descending)
                 check_order(t, c, params, [(path, descending)], _described(params))
     param = cfg.get("param")
-    if param and param in t.op.query_params and t.op.query_params[param].is_array:
+    if param and param in t.op.query_params and (t.op.query_params[param].is_array or cfg.get("separator")):
         with rec.check("sort.multi-key") as c:
             check_later_keys(t, c, param, fields)
     if t.op.mock.get("columns_param"):
@@ -115,8 +122,11 @@ def check_later_keys(t: ListTarget, c, param: str, fields: dict) -> None:
     first = candidates[0]
     second = next((n for n in (t.sort_cfg.get("default") or []) if split_sort(n)[0] != first), None)
     second = split_sort(second)[0] if second else next(n for n in fields if n != first)
+    cfg = t.sort_cfg
     for descending in (False, True):
-        sent = [first, ("-" if descending else "") + second]
+        sent = [sort_key_text(cfg, first, False), sort_key_text(cfg, second, descending)]
+        if cfg.get("separator"):
+            sent = cfg["separator"].join(sent)
         keys = [(fields[first], False), (fields[second], descending)]
         check_order(t, c, {param: sent}, keys, _described({param: sent}))
 
@@ -126,7 +136,7 @@ def check_sorted_headers(t: ListTarget, c, fields: dict) -> None:
     it states, with no sort parameter and with one."""
     param = t.sort_cfg.get("param", "sort")
     first = next(iter(fields))
-    for params in ({}, {param: ["-" + first]}):
+    for params in ({}, {param: [sort_key_text(t.sort_cfg, first, True)]}):
         page = t.fetch(params, offset=0, limit=t.max_limit)
         headers = page.body.get("column_headers") if isinstance(page.body, dict) else None
         if not isinstance(headers, list):
