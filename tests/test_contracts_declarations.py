@@ -130,7 +130,7 @@ def test_the_bundled_declarations_follow_the_language_and_a_misspelt_one_is_name
     block = raw["paths"]["/api/v1/ops/promotions/{promotionalId}/usage-history"]["get"]["x-contract"]
     block["readings"]["paging.over-max"] = {"our": "typo"}
     broken = tmp_path / "ops.yaml"
-    broken.write_text(yaml.safe_dump(raw))
+    broken.write_text(yaml.safe_dump(raw, sort_keys=False))  # property order is generation order
     session = Session(RunOptions(base_url="http://127.0.0.1:9", specs=[str(broken)]))
     with pytest.raises(UsageError) as caught:
         session.discover()
