@@ -67,6 +67,10 @@ def summary_text(r: RunResult, redact: Redact) -> str:
     for (name, reason), ops in _skips(r).items():
         lines.append(f"SKIP {name} on {len(ops)} operation(s): {reason}")
     failures, warnings = r.failed_checks, r.warned_checks
+    readings = readings_taken(r)
+    if readings:
+        lines += ["", f"READINGS THIS API TOOK ({len(readings)}; each a WARN below, exit 1 with --strict-readings)"]
+        lines += [f"- {text}  [{', '.join(sorted(where))}]" for text, where in readings.items()]
     if warnings:
         lines += ["", "WARNINGS (another reading of a point the vendor page leaves open)"]
         for op in r.operations:
@@ -85,6 +89,18 @@ def summary_text(r: RunResult, redact: Redact) -> str:
     lines.append(f"{'FAILED' if r.exit_code else 'OK'}: {len(failures)} failed checks, {len(warnings)} warned checks" +
                  (f", {len(r.problems)} run problems" if r.problems else ""))
     return redact("\n".join(lines) + "\n")
+
+
+def readings_taken(r: RunResult) -> dict[str, set[str]]:
+    """One line per reading the API took, with the operations and checks that met it: one cause,
+    however many checks and operations it shows in."""
+    taken: dict[str, set[str]] = {}
+    for op in r.operations:
+        for check in op.checks.values():
+            for finding in check.warning:
+                if finding.reading:
+                    taken.setdefault(finding.reading, set()).add(f"{op.operation_id} {check.name}")
+    return taken
 
 
 DETAIL_LINES = 14  # of a finding's detail (a schema error, a traceback) in the terminal; reports keep all
@@ -136,6 +152,11 @@ def markdown(r: RunResult, redact: Redact) -> str:
         checks, assertions, failed, warned, skipped = _counts(op)
         lines.append(f"| `{op.label}` | {checks} | {assertions} | {failed} | {warned} | {skipped} | {op.requests} |")
     lines.append("")
+    readings = readings_taken(r)
+    if readings:
+        lines += ["## Readings this API took", "", "| reading | where |", "|---|---|"]
+        lines += [f"| {text} | {', '.join(f'`{w}`' for w in sorted(where))} |" for text, where in readings.items()]
+        lines.append("")
     for op in r.operations:
         lines += [f"## {op.label}: `{op.method} {op.path}`", "", "| check | outcome | assertions | failures | warnings |",
                   "|---|---|---:|---:|---:|"]

@@ -40,6 +40,7 @@ class Finding:
     kind: str = FAIL  # fail | warn
     basis: str = ""  # where the expectation comes from, in words
     count: int = 1
+    reading: str = ""  # for a WARN: the reading the API took, in words (one cause across checks)
 
     @property
     def key(self) -> tuple:
@@ -170,12 +171,13 @@ class CheckRun:
              basis: str | None = None, took: str | None = None) -> None:
         curl = curl_for(response.request, None) if response is not None and getattr(response, "request", None) is not None else ""
         grounds = self.basis(basis)
-        kind, said = FAIL, ""
+        kind, said, reading = FAIL, "", ""
         if grounds is not None:
             said = grounds.label()
             if grounds.is_reading:
                 kind = WARN
-                claim = f"{claim}: {grounds.took(took, shorten(actual, 160) if actual != '' else '')}"
+                reading = grounds.took(took, shorten(actual, 160) if actual != '' else '')
+                claim = f"{claim}: {reading}"
         self.result.add_finding(Finding(
             claim=self.redact(claim),
             expected=self.redact(shorten(expected)) if expected != "" else "",
@@ -184,6 +186,7 @@ class CheckRun:
             detail=self.redact(detail),
             kind=kind,
             basis=self.redact(said),
+            reading=self.redact(reading),
         ))
 
     def note(self, text: str) -> None:

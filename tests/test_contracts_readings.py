@@ -149,6 +149,11 @@ def test_an_independent_implementation_gets_warnings_and_no_failure(bug_runs):
     missing = INDEPENDENT_WARNS - run.warned
     assert not missing, f"readings of the independent implementation not reported: {sorted(missing)}"
     assert "UNDECLARED" not in run.stdout  # every claim that met it has a declared basis
+    # One cause, one line: the readings it took, each with every operation and check that met it.
+    readings = run.stdout.split("READINGS THIS API TOOK", 1)[1].split("\nWARNINGS", 1)[0]
+    clamps = next(line for line in readings.splitlines() if line.startswith("- clamps `limit` above 100"))
+    assert all(op in clamps for op in ("getDiscountCodeUsesReportData", "listDiscountCodes", "listPromotionUsageHistory"))
+    assert "## Readings this API took" in run.report
 
 
 @pytest.mark.parametrize("bug", sorted(BUGS))
