@@ -110,6 +110,8 @@ X_MOCK_OPERATION: dict = {
             "properties": {"label": _STR, "aliases": _STRS, "sortable": {"type": "boolean"},
                            "holds_customer_id": {"type": "boolean"}, "required": {"type": "boolean"}}}},
         "default_columns": _STRS,
+        "envelope": {"type": "object"},  # dialect: template (mockserver/dialects/template.py)
+        "errors": {"type": "object"},
         "csv_expand": {"type": "object", "additionalProperties": _STRS},
     },
 }

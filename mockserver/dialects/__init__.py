@@ -7,9 +7,10 @@ from .elasticpath import ElasticPathDialect
 from .jsonapi import JsonApiDialect
 from .page_limit import PageLimitDialect
 from .report import ReportDialect
+from .template import TemplateDialect
 
 DIALECTS: dict[str, type[Dialect]] = {
-    cls.name: cls for cls in (ElasticPathDialect, PageLimitDialect, JsonApiDialect, ReportDialect)
+    cls.name: cls for cls in (ElasticPathDialect, PageLimitDialect, JsonApiDialect, ReportDialect, TemplateDialect)
 }
 
 

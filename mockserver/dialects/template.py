@@ -1,0 +1,89 @@
+"""A vendor's envelope as data: `dialect: template` renders pages and errors from templates in the spec.
+
+    x-mock:
+      dialect: template
+      envelope: {limit: $limit, offset: $offset, count: $count, total: $total, results: $items}
+      errors: {statusCode: $status, message: $message, errors: [{code: InvalidInput, message: $problem.message}]}
+
+Page placeholders: `$items`, `$total`, `$count` (items on this page), `$offset`, `$limit`, `$page`,
+`$pages`, and `$links.first|prev|self|next|last` (null where there is no such page). Error
+placeholders: `$status`, `$title`, `$message` (all problems in one line), `$messages` (a list), and
+in a one-element list template, `$problem.message|parameter|location`, repeated per problem.
+A string that is not exactly a placeholder is kept as written. `fields: {param}` projects items
+with dot notation, as `page-limit` does. Paging, sort and filters are the generic `x-mock` blocks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import fieldsets
+from ..errors import RequestError
+from ..query import Page, Query
+from .base import Dialect, Rendered, RequestInfo, pages_for
+
+
+def fill(template: Any, values: dict) -> Any:
+    """The template with each `$name` string replaced by its value."""
+    if isinstance(template, str) and template.startswith("$"):
+        return values.get(template[1:], template)
+    if isinstance(template, dict):
+        return {k: fill(v, values) for k, v in template.items()}
+    if isinstance(template, list):
+        if len(template) == 1 and "problems" in values and _mentions(template[0], "$problem."):
+            return [fill(template[0], {**values, **{f"problem.{k}": v for k, v in p.items()}})
+                    for p in values["problems"]]
+        return [fill(v, values) for v in template]
+    return template
+
+
+def _mentions(node: Any, prefix: str) -> bool:
+    if isinstance(node, str):
+        return node.startswith(prefix)
+    if isinstance(node, dict):
+        return any(_mentions(v, prefix) for v in node.values())
+    if isinstance(node, list):
+        return any(_mentions(v, prefix) for v in node)
+    return False
+
+
+class TemplateDialect(Dialect):
+    name = "template"
+    trailing_slash = "404"
+
+    def fieldset(self, values: dict) -> Any:
+        param = (self.cfg.get("fields") or {}).get("param")
+        raw = values.get(param) if param else None
+        return [f.strip() for f in raw.split(",") if f.strip()] if raw else None
+
+    def render(self, page: Page, query: Query, request: RequestInfo) -> Rendered:
+        items = page.items if query.fields is None else fieldsets.keep_each(page.items, query.fields)
+        limit, offset, total = page.limit, page.offset, page.total
+        pages = pages_for(total, limit)
+        link = request.linker(*[n for n in (self.paging_cfg.get(k) for k in ("offset", "limit", "page", "page_size")) if n])
+
+        def at(start: int | None) -> str | None:
+            if start is None:
+                return None
+            return link(**self.page_params(start, limit))
+
+        values = {
+            "items": items, "total": total, "count": len(items), "offset": offset, "limit": limit,
+            "page": offset // limit + 1 if limit else 1, "pages": pages,
+            "links.first": at(0), "links.self": at(offset),
+            "links.prev": at(max(0, offset - limit)) if offset > 0 else None,
+            "links.next": at(offset + limit) if offset + limit < total else None,
+            "links.last": at(max(pages - 1, 0) * limit),
+        }
+        return Rendered(fill(self.cfg.get("envelope") or {"data": "$items", "total": "$total"}, values))
+
+    def error_body(self, error: RequestError) -> Any:
+        problems = [{"message": p.message, "parameter": p.parameter, "location": p.location} for p in error.problems]
+        messages = [p["message"] for p in problems] or [error.title]
+        values = {"status": error.status, "title": error.title, "message": "; ".join(messages),
+                  "messages": messages, "problems": problems or [{"message": error.title, "parameter": None,
+                                                                 "location": None}]}
+        return fill(self.cfg.get("errors") or {"status": "$status", "message": "$message"}, values)
+
+    def total_of(self, body: Any) -> int:
+        raise NotImplementedError("contracts read totals through x-contract.read")
