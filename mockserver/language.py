@@ -112,6 +112,9 @@ X_MOCK_OPERATION: dict = {
         "default_columns": _STRS,
         "envelope": {"type": "object"},  # dialect: template (mockserver/dialects/template.py)
         "errors": {"type": "object"},
+        "errors_by_status": {"type": "object", "propertyNames": {"pattern": "^[1-5][0-9][0-9]$"},
+                             "additionalProperties": {"type": "object"}},
+        "trailing_slash": {"enum": ["same", "404"]},
         "csv_expand": {"type": "object", "additionalProperties": _STRS},
     },
 }

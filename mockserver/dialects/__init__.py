@@ -5,12 +5,11 @@ from __future__ import annotations
 from .base import Dialect, Rendered, RequestInfo
 from .elasticpath import ElasticPathDialect
 from .jsonapi import JsonApiDialect
-from .page_limit import PageLimitDialect
 from .report import ReportDialect
 from .template import TemplateDialect
 
 DIALECTS: dict[str, type[Dialect]] = {
-    cls.name: cls for cls in (ElasticPathDialect, PageLimitDialect, JsonApiDialect, ReportDialect, TemplateDialect)
+    cls.name: cls for cls in (ElasticPathDialect, JsonApiDialect, ReportDialect, TemplateDialect)
 }
 
 

@@ -9,8 +9,10 @@ Page placeholders: `$items`, `$total`, `$count` (items on this page), `$offset`,
 `$pages`, and `$links.first|prev|self|next|last` (null where there is no such page). Error
 placeholders: `$status`, `$title`, `$message` (all problems in one line), `$messages` (a list), and
 in a one-element list template, `$problem.message|parameter|location`, repeated per problem.
+`errors_by_status: {"400": ...}` overrides the error template for one status (NestJS lists its 400
+messages, but prints one string for a 401), and `trailing_slash: same` serves `/x/` as `/x`.
 A string that is not exactly a placeholder is kept as written. `fields: {param}` projects items
-with dot notation, as `page-limit` does. Paging, sort and filters are the generic `x-mock` blocks.
+with dot notation (unknown names dropped). Paging, sort and filters are the generic `x-mock` blocks.
 """
 
 from __future__ import annotations
@@ -49,7 +51,11 @@ def _mentions(node: Any, prefix: str) -> bool:
 
 class TemplateDialect(Dialect):
     name = "template"
-    trailing_slash = "404"
+
+    def __init__(self, op):
+        super().__init__(op)
+        # `/x/` as `/x` (Express, Laravel: `same`) or a 404 (Django: the default), as the vendor's framework routes it
+        self.trailing_slash = self.cfg.get("trailing_slash", "404")
 
     def fieldset(self, values: dict) -> Any:
         param = (self.cfg.get("fields") or {}).get("param")
@@ -83,7 +89,35 @@ class TemplateDialect(Dialect):
         values = {"status": error.status, "title": error.title, "message": "; ".join(messages),
                   "messages": messages, "problems": problems or [{"message": error.title, "parameter": None,
                                                                  "location": None}]}
-        return fill(self.cfg.get("errors") or {"status": "$status", "message": "$message"}, values)
+        by_status = self.cfg.get("errors_by_status") or {}
+        template = by_status.get(str(error.status)) or self.cfg.get("errors") or {"status": "$status", "message": "$message"}
+        return fill(template, values)
+
+    def _envelope(self) -> dict:
+        return self.cfg.get("envelope") or {"data": "$items", "total": "$total"}
+
+    def items_of(self, body: Any) -> list:
+        return _at(body, _path_to(self._envelope(), "$items"))
 
     def total_of(self, body: Any) -> int:
-        raise NotImplementedError("contracts read totals through x-contract.read")
+        return _at(body, _path_to(self._envelope(), "$total"))
+
+
+def _path_to(template: Any, placeholder: str) -> list[str] | None:
+    """The keys that lead to a placeholder in a template (where a page keeps its items, its total)."""
+    if template == placeholder:
+        return []
+    if isinstance(template, dict):
+        for key, value in template.items():
+            found = _path_to(value, placeholder)
+            if found is not None:
+                return [key, *found]
+    return None
+
+
+def _at(body: Any, path: list[str] | None) -> Any:
+    if path is None:
+        raise KeyError("the envelope template has no such placeholder")
+    for key in path:
+        body = body[key]
+    return body
