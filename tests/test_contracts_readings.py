@@ -79,7 +79,7 @@ INDEPENDENT_WARNS = {
 def contracts_against(app, out, specs: list[str], *extra: str) -> Run:
     with BackgroundServer(app=app) as server:
         options = [item for spec in sorted(set(specs)) for item in ("--spec", spec)]
-        proc = run_cli(server.url, out, "--quiet", "--no-coverage", *options, *extra)
+        proc = run_cli(server.url, out, "--quiet", "--no-coverage", "--max-examples", "2", *options, *extra)
     failed, passed, warned = read_junit(out / "junit.xml")
     return Run(proc.returncode, proc.stdout, proc.stderr, failed, passed, (out / "report.md").read_text(), warned)
 
