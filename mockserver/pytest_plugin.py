@@ -128,7 +128,7 @@ class BackgroundServer:
 
     def __enter__(self) -> "BackgroundServer":
         self.thread.start()
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 30  # a loaded CI machine can take long to start a thread
         while not self.server.started:
             if time.monotonic() > deadline or not self.thread.is_alive():
                 raise RuntimeError(f"mock server did not start on {self.url}")
