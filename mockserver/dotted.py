@@ -18,6 +18,15 @@ def dig(value: Any, dotted: str) -> Any:
     return value
 
 
+def has_path(value: Any, dotted: str) -> bool:
+    """Whether a key exists at a dotted path of nested objects (its value may be null)."""
+    for part in dotted.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return False
+        value = value[part]
+    return True
+
+
 @lru_cache(maxsize=4096)
 def getter(dotted: str) -> Callable[[Any], Any]:
     """A reader for one dotted path, split once: for hot loops (CSV rows, sort keys, filters)."""

@@ -33,7 +33,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from . import fixtures, served
-from .dotted import dig
+from .dotted import dig, has_path
 from .errors import Problem, RequestError
 from .times import format_time, parse_time_ms
 
@@ -357,7 +357,7 @@ def _place(endpoint, order: list[dict], at: int, new: list[dict]) -> None:
     name = ordered_by[0]
     before = dig(order[at - 1], name) if at > 0 else None
     after = dig(order[at], name) if at < len(order) else None
-    if any(_has(r, name) for r in new) or (before is None and after is None):
+    if any(has_path(r, name) for r in new) or (before is None and after is None):
         return
     descending = len(order) > 1 and _key(dig(order[0], name)) > _key(dig(order[-1], name))
     value = _between(before, after, descending, endpoint.world.now_ms, _style(endpoint.recipe.item_schema, name))
@@ -389,14 +389,6 @@ def _style(schema: dict, dotted: str) -> str:
         schema = (schema.get("properties") or {}).get(part) or {}
     hint = schema.get("x-faker")
     return hint.get("style", "ms") if isinstance(hint, dict) else "ms"
-
-
-def _has(record: dict, dotted: str) -> bool:
-    for part in dotted.split("."):
-        if not isinstance(record, dict) or part not in record:
-            return False
-        record = record[part]
-    return True
 
 
 def _set(record: dict, dotted: str, value) -> None:

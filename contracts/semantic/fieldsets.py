@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from mockserver.dotted import has_path
 from mockserver.pipeline import dig
 
 from ..results import Recorder, SkipCheck
 from .target import ListTarget, Page
-from .values import covered, has_path, leaves
+from .values import covered, leaves
 
 UNKNOWN_FIELD = "zzContractsNoSuchField"
 

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Callable
 
+from mockserver.dotted import has_path
 from mockserver.pipeline import dig
 
 from ..results import Recorder, SkipCheck, UnexpectedResponse, describe_response
-from .target import ListTarget, Walk
-from .values import comparable, compare, has_path
+from .target import ListTarget, Walk, serialize
+from .values import comparable, compare
 
 NO_SUCH_VALUE = "zz-contracts-no-such-value"
 
@@ -167,8 +168,6 @@ def accepted_list(t: ListTarget, response, field: str, wanted: set, expected_tot
 
 
 def _shown(param: str, values: list, form: str) -> str:
-    from .target import serialize
-
     return "&".join(f"{k}={v}" for k, v in serialize(param, values, form))
 
 

@@ -10,6 +10,7 @@ import re
 from datetime import datetime, timezone
 from typing import Any
 
+
 _TIME = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*(Z|z|[+-]\d{2}:?\d{2})?$")
 
 
@@ -73,12 +74,3 @@ def leaves(obj: Any, prefix: str = "") -> set[str]:
 def covered(path: str, allowed: set[str]) -> bool:
     """Whether `path` is one of `allowed` or lies under one of them (`customer.id` under `customer`)."""
     return any(path == a or path.startswith(a + ".") for a in allowed)
-
-
-def has_path(obj: Any, dotted: str) -> bool:
-    """Whether a key exists at a dotted path (its value may be null)."""
-    for part in dotted.split("."):
-        if not isinstance(obj, dict) or part not in obj:
-            return False
-        obj = obj[part]
-    return True
