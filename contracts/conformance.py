@@ -52,7 +52,7 @@ class Conformance:
 
     def __init__(self, spec_path: Path, base_url: str, session: Any, headers: dict[str, str],
                  params: dict[str, str], *, max_examples: int, seed: int | None, placeholder_token: bool,
-                 allow_writes: bool = False, coverage: bool = True, raw: dict | None = None):
+                 allow_writes: bool = False, coverage: bool = True):
         import schemathesis
         import yaml
         from schemathesis.config import SchemathesisConfig
@@ -66,7 +66,7 @@ class Conformance:
         self.placeholder_token = placeholder_token
         self.allow_writes = allow_writes
         self.coverage = coverage  # the coverage phase: boundary values of every parameter, not bounded by max_examples
-        raw = raw if raw is not None else yaml.safe_load(Path(spec_path).read_text(encoding="utf-8"))
+        raw = yaml.safe_load(Path(spec_path).read_text(encoding="utf-8"))  # with its $refs: the views keep them
         self.views = []  # (mode, schema, {(method, path): operation})
         for mode, view in (("positive", documented_view(raw, parameters=False)), ("negative", documented_view(raw))):
             config = SchemathesisConfig.from_dict({"generation": {"mode": mode, "max-examples": max_examples}})
