@@ -53,3 +53,18 @@ def test_contracts_check_it_from_the_same_declarations(fault, check):
         assert checks["errors.invalid"].status == "passed"  # the declared error envelope is the one served
     else:
         assert check in failed, failed
+
+
+def test_link_placeholders_lead_to_the_neighbouring_windows(tmp_path):
+    import yaml
+
+    raw = yaml.safe_load(Path(SPEC).read_text())
+    mock = raw["paths"]["/{projectKey}/discount-codes"]["get"]["x-mock"]
+    mock["envelope"] = {**mock["envelope"], "next": "$links.next", "prev": "$links.prev"}
+    spec = tmp_path / "with-links.yaml"
+    spec.write_text(yaml.safe_dump(raw, sort_keys=False))
+    with TestClient(create_app(Settings(specs=[str(spec)]))) as api:
+        first = api.get(URL, params={"limit": 5}, headers=AUTH).json()
+        assert first["prev"] is None and "offset=5" in first["next"] and "limit=5" in first["next"]
+        second = api.get(first["next"], headers=AUTH).json()
+        assert second["offset"] == 5 and "offset=0" in second["prev"]

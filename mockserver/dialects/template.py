@@ -56,6 +56,8 @@ class TemplateDialect(Dialect):
         super().__init__(op)
         # `/x/` as `/x` (Express, Laravel: `same`) or a 404 (Django: the default), as the vendor's framework routes it
         self.trailing_slash = self.cfg.get("trailing_slash", "404")
+        self.envelope = self.cfg.get("envelope") or {"data": "$items", "total": "$total"}
+        self.has_links = _mentions(self.envelope, "$links.")  # links cost URL encoding: only when printed
 
     def fieldset(self, values: dict) -> Any:
         param = (self.cfg.get("fields") or {}).get("param")
@@ -66,22 +68,26 @@ class TemplateDialect(Dialect):
         items = page.items if query.fields is None else fieldsets.keep_each(page.items, query.fields)
         limit, offset, total = page.limit, page.offset, page.total
         pages = pages_for(total, limit)
-        link = request.linker(*[n for n in (self.paging_cfg.get(k) for k in ("offset", "limit", "page", "page_size")) if n])
-
-        def at(start: int | None) -> str | None:
-            if start is None:
-                return None
-            return link(**self.page_params(start, limit))
-
         values = {
             "items": items, "total": total, "count": len(items), "offset": offset, "limit": limit,
             "page": offset // limit + 1 if limit else 1, "pages": pages,
+        }
+        if self.has_links:
+            values.update(self._links(request, offset, limit, total, pages))
+        return Rendered(fill(self.envelope, values))
+
+    def _links(self, request: RequestInfo, offset: int, limit: int, total: int, pages: int) -> dict:
+        link = request.linker(*[n for n in (self.paging_cfg.get(k) for k in ("offset", "limit", "page", "page_size")) if n])
+
+        def at(start: int) -> str:
+            return link(**self.page_params(start, limit))
+
+        return {
             "links.first": at(0), "links.self": at(offset),
             "links.prev": at(max(0, offset - limit)) if offset > 0 else None,
             "links.next": at(offset + limit) if offset + limit < total else None,
             "links.last": at(max(pages - 1, 0) * limit),
         }
-        return Rendered(fill(self.cfg.get("envelope") or {"data": "$items", "total": "$total"}, values))
 
     def error_body(self, error: RequestError) -> Any:
         problems = [{"message": p.message, "parameter": p.parameter, "location": p.location} for p in error.problems]
@@ -93,14 +99,11 @@ class TemplateDialect(Dialect):
         template = by_status.get(str(error.status)) or self.cfg.get("errors") or {"status": "$status", "message": "$message"}
         return fill(template, values)
 
-    def _envelope(self) -> dict:
-        return self.cfg.get("envelope") or {"data": "$items", "total": "$total"}
-
     def items_of(self, body: Any) -> list:
-        return _at(body, _path_to(self._envelope(), "$items"))
+        return _at(body, _path_to(self.envelope, "$items"))
 
     def total_of(self, body: Any) -> int:
-        return _at(body, _path_to(self._envelope(), "$total"))
+        return _at(body, _path_to(self.envelope, "$total"))
 
 
 def _path_to(template: Any, placeholder: str) -> list[str] | None:
