@@ -45,11 +45,6 @@ def check_names(names) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _is_reading(op: Operation, claim: str) -> bool:
-    block = op.raw.get("x-contract") or {}
-    return claim in (block.get("readings") or {})
-
-
 class _Route:
     def __init__(self, op: Operation):
         self.op = op
@@ -59,6 +54,14 @@ class _Route:
         cfg = op.mock.get("paging") or {}
         self.limit = cfg.get("limit")
         self.maximum = (op.query_params[self.limit].schema.get("maximum") if self.limit in op.query_params else None)
+        from contracts.declarations import Contract  # the declarations, read as `contracts` reads them
+
+        self.contract = Contract(op.raw, op.spec.raw.get("x-contract"))
+
+    def is_reading(self, claim: str) -> bool:
+        """Whether the spec declares this point open (a reading), so another answer is faithful."""
+        basis = self.contract.declared(claim)
+        return basis is not None and basis.is_reading
 
 
 class Readings:
@@ -103,13 +106,13 @@ class Readings:
     def refusal(self, route: _Route, query: list[tuple[str, str]]) -> str | None:
         op = route.op
         names = [k for k, _ in query]
-        if "comma-arrays" in self.readings and _is_reading(op, "arrays.form"):
+        if "comma-arrays" in self.readings and route.is_reading("arrays.form"):
             for name, param in op.query_params.items():
                 if param.is_array and (names.count(name) > 1 or f"{name}[]" in names):
                     return f"`{name}` takes a comma-separated list"
         if "strict-timeframes" in self.readings and "used_at_timeframe" in names:
             return "`used_at_timeframe` is not supported"
-        if "dot-only-fieldsets" in self.readings and _is_reading(op, "fieldset.bare-names"):
+        if "dot-only-fieldsets" in self.readings and route.is_reading("fieldset.bare-names"):
             fs = op.mock.get("fieldsets") or {}
             for name, value in query:
                 if name in (fs.get("only"), fs.get("except")) and any(p and "." not in p for p in value.split(",")):
@@ -121,16 +124,16 @@ class Readings:
         if "blank-is-absent" in self.readings:
             query = [(k, v) for k, v in query if v != ""]
         names = {k for k, _ in query}
-        if "clamp-page-size" in self.readings and route.maximum and _is_reading(op, "paging.over-max"):
+        if "clamp-page-size" in self.readings and route.maximum and route.is_reading("paging.over-max"):
             limits = {cfg.get("limit"), cfg.get("page_size")} - {None}
             query = [(k, str(min(int(v), route.maximum)) if k in limits and v.isdigit() else v) for k, v in query]
-        if ("other-default-page-size" in self.readings and _is_reading(op, "paging.default-limit")
+        if ("other-default-page-size" in self.readings and route.is_reading("paging.default-limit")
                 and route.limit not in names):
             query.append((route.limit, "20"))
-        if "offset-wins" in self.readings and _is_reading(op, "paging.precedence") and cfg.get("offset") in names:
+        if "offset-wins" in self.readings and route.is_reading("paging.precedence") and cfg.get("offset") in names:
             query = [(k, v) for k, v in query if k != cfg.get("page")]
         sort = op.mock.get("sort") or {}
-        if ("reverse-default-order" in self.readings and _is_reading(op, "sort.default") and sort.get("param")
+        if ("reverse-default-order" in self.readings and route.is_reading("sort.default") and sort.get("param")
                 and sort["param"] not in names and sort.get("default")):
             first = sort["default"][0]
             query.append((sort["param"], first[1:] if first.startswith("-") else "-" + first))
@@ -143,23 +146,22 @@ class Readings:
             return status, body, headers
         data = orjson.loads(body)
         op = route.op
-        if status in (400, 422) and "validation-422" in self.readings and _is_reading(op, "errors.status"):
+        if status in (400, 422) and "validation-422" in self.readings and route.is_reading("errors.status"):
             status = 400 if status == 422 else 422
             data = {"error": {"code": "invalid_parameter", "message": _message(data)}}
         elif 200 <= status < 300 and isinstance(data, dict):
-            for name, change in self._body_changes(op):
+            for name, change in self._body_changes(route):
                 if name in self.readings:
                     change(data)
         out = orjson.dumps(data)
         kept = [(k, v) for k, v in headers if k not in (b"content-length", b"etag")]
         return status, out, kept + [(b"content-length", str(len(out)).encode())]
 
-    def _body_changes(self, op: Operation) -> list[tuple[str, Callable[[dict], None]]]:
-        changes = []
-        if _is_reading(op, "envelope.total"):
+    def _body_changes(self, route: _Route) -> list[tuple[str, Callable[[dict], None]]]:
+        op, changes = route.op, []
+        if route.is_reading("envelope.total"):
             changes.append(("data-only", lambda d: [d.pop("links", None), d.pop("meta", None)]))
-        read = (op.raw.get("x-contract") or {}).get("read") or {}
-        if str(read.get("items", "")).count("[]") > 1:
+        if route.contract.reader.items.count("[]") > 1:  # items nested in wrappers
             changes.append(("one-wrapper", _one_wrapper))
             changes.append(("user-arrays", _user_arrays))
         if op.mock.get("fieldsets"):
