@@ -170,23 +170,16 @@ def serve(host, port, workers, reload, fixture_files, script_file, latency, erro
 @main.command()
 @click.argument("specs", nargs=-1, metavar="SPEC...")
 def check(specs) -> None:
-    """Check specs' x-mock and x-faker blocks (default: the bundled ones): every problem with its file
-    and path, exit 2 if there is any."""
-    from .language import problems
-    from .spec import _read
+    """Check specs' x-mock, x-faker and x-contract blocks (default: the bundled ones; a directory: its
+    specs): every problem with its file and path, exit 2 if there is any."""
+    from .language import check as check_specs
 
-    paths = [resolve_spec_path(s) for s in specs] if specs else bundled_spec_paths()
-    found = []
-    for path in paths:
-        try:
-            found += problems(_read(Path(path)), str(path))
-        except (ValueError, OSError) as exc:
-            found.append(str(exc).splitlines()[0])
+    count, found = check_specs(list(specs))
     for line in found:
         click.echo(line, err=True)
     if found:
         raise SystemExit(2)
-    click.echo(f"mockserver check: {len(paths)} spec(s), no problems")
+    click.echo(f"mockserver check: {count} spec(s), no problems")
 
 
 @main.command()

@@ -101,7 +101,6 @@ X_MOCK_OPERATION: dict = {
                       "properties": {"only": _STR, "except": _STR, "type": _STR}},
         "included": {"type": "object", "additionalProperties": _STR},
         "self_links": {"type": "boolean"},
-        "media_type": _STR,
         "invariants": _STRS,
         "format": {"type": "object", "additionalProperties": False, "required": ["param"], "properties": {"param": _STR}},
         "columns_param": _STR,
@@ -113,8 +112,14 @@ X_MOCK_OPERATION: dict = {
         "envelope": {"type": "object"},  # dialect: template (mockserver/dialects/template.py)
         "errors": {"type": "object"},
         "errors_by_status": {"type": "object", "propertyNames": {"pattern": "^[1-5][0-9][0-9]$"},
-                             "additionalProperties": {"type": "object"}},
+                             "additionalProperties": {"type": ["object", "string"]}},
+        "unnamed_problems": _STR,
+        "validation_status": {"type": "integer", "minimum": 400, "maximum": 499},
         "trailing_slash": {"enum": ["same", "404"]},
+        "links": {"type": "object", "additionalProperties": False,
+                  "properties": {"style": {"enum": ["offset", "page", "as-requested"]},
+                                 "carry": {"enum": ["window", "position"]},
+                                 "last": {"enum": ["always", "beyond-first"]}}},
         "csv_expand": {"type": "object", "additionalProperties": _STRS},
     },
 }
@@ -129,6 +134,11 @@ X_MOCK_ROOT: dict = {
 _VALIDATORS = {name: jsonschema_rs.validator_for(schema)
                for name, schema in (("x-faker", X_FAKER), ("x-mock", X_MOCK_OPERATION), ("x-mock root", X_MOCK_ROOT))}
 EXPRESSION_KEYS = ("expr", "omit_if", "not_after")
+# What an expression sees besides the object's earlier fields (mockserver/fake.py `_eval`; a test keeps them equal).
+EXPRESSION_NAMES = ("params", "index", "size", "seed", "now_ms", "times", "bound", "random", "randint", "uniform",
+                    "choice", "stable_int", "pool", "world", "obj", "parent", "unique_code", "email_for", "enclosing")
+BUILTIN_NAMES = ("min", "max", "round", "sum", "len", "abs", "int", "float", "str", "bool", "any", "all",
+                 "sorted", "set", "list", "dict", "tuple", "range", "enumerate", "zip", "True", "False", "None")
 
 
 def problems(raw: dict, source: str) -> list[str]:
@@ -136,14 +146,16 @@ def problems(raw: dict, source: str) -> list[str]:
     found: list[str] = []
     if "x-mock" in raw:
         found += _check("x-mock root", raw["x-mock"], source, "x-mock")
-    for path, item in (raw.get("paths") or {}).items():
-        for method, op in (item or {}).items():
-            if isinstance(op, dict) and "x-mock" in op:
-                found += _check("x-mock", op["x-mock"], source, f"paths.{path}.{method}.x-mock")
+    for path, method, op in _operations(raw):
+        if "x-mock" in op:
+            found += _check("x-mock", op["x-mock"], source, f"paths.{path}.{method}.x-mock")
     found += _order_problems(raw, source, "")
+    found += _name_problems(raw, source, "")
+    pools: list[tuple[str, str]] = []
     for where, hint in _hints(raw, ""):
         if isinstance(hint, str) and hint:
-            continue  # a pool name
+            pools.append((where, hint))  # a pool name
+            continue
         if not isinstance(hint, dict):
             found.append(f"{source}: {where}: expected a pool name or an object of hints, got {hint!r}")
             continue
@@ -151,7 +163,171 @@ def problems(raw: dict, source: str) -> list[str]:
         found += problems_here
         if not problems_here and isinstance(hint, dict):
             found += _expressions(hint, source, where)
+            found += _references(raw, hint, source, where)
+            if "pool" in hint:
+                pools.append((f"{where}.pool", hint["pool"]))
+    found += _pool_problems(pools, source)
+    found += _item_problems(raw, source)
+    found += _dialect_problems(raw, source)
     return found
+
+
+def _operations(raw: dict) -> Iterator[tuple[str, str, dict]]:
+    """(path, method, operation) of every operation object (other shapes are OpenAPI's to refuse)."""
+    paths = raw.get("paths")
+    for path, item in (paths.items() if isinstance(paths, dict) else ()):
+        for method, op in (item.items() if isinstance(item, dict) else ()):
+            if isinstance(op, dict):
+                yield path, method, op
+
+
+def check(names: list[str]) -> tuple[int, list[str]]:
+    """What `mockserver check` says: (how many spec files were read, every problem line). A name is a
+    file, a directory (its *.yaml, *.yml and *.json files) or a bundled spec's name. Besides `x-mock`
+    and `x-faker`, each spec's `x-contract` blocks are checked, and `$ref`s must resolve."""
+    from pathlib import Path
+
+    from contracts.declarations import problems as contract_problems
+
+    from .spec import SpecError, _read, bundled_spec_paths, load_spec, resolve_spec_path
+
+    paths, found = [], []
+    for name in names:
+        try:
+            path = resolve_spec_path(name)
+        except FileNotFoundError as exc:
+            found.append(f"{name}: {str(exc).strip(chr(34))}")
+            continue
+        if path.is_dir():
+            inside = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml", ".json"))
+            if not inside:
+                found.append(f"{path}: a directory with no .yaml, .yml or .json file in it")
+            paths += inside
+        else:
+            paths.append(path)
+    if not names:
+        paths = bundled_spec_paths()
+    for path in paths:
+        try:
+            raw = _read(Path(path))
+        except (ValueError, OSError) as exc:
+            found.append(str(exc).splitlines()[0])
+            continue
+        here = problems(raw, str(path)) + contract_problems(raw, str(path))
+        if not here:
+            try:
+                load_spec(path)
+            except SpecError as exc:
+                here.append(str(exc).splitlines()[0])
+        found += here
+    return len(paths), found
+
+
+def _texts(hint: dict) -> list[tuple[str, str]]:
+    """(key, expression) of every expression in one hint."""
+    texts = [(key, hint[key]) for key in EXPRESSION_KEYS if isinstance(hint.get(key), str)]
+    sources = hint.get("uuid_from") if isinstance(hint.get("uuid_from"), list) else []
+    texts += [(f"uuid_from.{n}", text) for n, text in enumerate(sources) if isinstance(text, str)]
+    return texts
+
+
+def _name_problems(node: Any, source: str, where: str) -> list[str]:
+    """A name that is neither a field of the expression's object nor one expressions see would fail
+    (NameError) on every item: refuse it here, with the nearest known name."""
+    out: list[str] = []
+    if isinstance(node, dict):
+        props = node.get("properties")
+        if isinstance(props, dict):
+            hint = node.get("x-faker") if isinstance(node.get("x-faker"), dict) else {}
+            binds = hint.get("bind") if isinstance(hint.get("bind"), dict) else {}
+            for name, b in binds.items():  # evaluated before any field of the object
+                if isinstance(b, dict) and isinstance(b.get("id"), str):
+                    out += _unknown(b["id"], set(), source, f"{where}.x-faker.bind.{name}.id")
+            for name, sub in props.items():
+                faker = sub.get("x-faker") if isinstance(sub, dict) else None
+                if isinstance(faker, dict):
+                    for key, text in _texts(faker):
+                        out += _unknown(text, set(props), source, f"{where}.properties.{name}.x-faker.{key}")
+        for key, value in node.items():
+            if key not in ("x-contract", "examples", "example"):
+                out += _name_problems(value, source, f"{where}.{key}" if where else str(key))
+    elif isinstance(node, list):
+        for n, value in enumerate(node):
+            out += _name_problems(value, source, f"{where}.{n}")
+    return out
+
+
+def _unknown(text: str, fields: set, source: str, where: str) -> list[str]:
+    import ast
+    import difflib
+
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError:
+        return []  # said by _expressions
+    local = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+    local |= {a.arg for n in ast.walk(tree) if isinstance(n, ast.arg)}  # lambda parameters
+    known = set(EXPRESSION_NAMES) | set(BUILTIN_NAMES) | fields | local
+    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    out = []
+    for name in sorted(used - known):
+        near = difflib.get_close_matches(name, sorted(known), n=1)
+        hint = f"; did you mean `{near[0]}`?" if near else " (docs/spec-extensions.md lists the names expressions see)"
+        out.append(f"{source}: {where}: the expression names `{name}`, which is neither a field of this object "
+                   f"nor a name expressions see{hint}")
+    return out
+
+
+def _references(raw: dict, hint: dict, source: str, where: str) -> list[str]:
+    """Names a hint gives that must exist elsewhere in the spec: bound entities, listing operations."""
+    out = []
+    entities = (raw.get("x-mock") or {}).get("entities") or {} if isinstance(raw.get("x-mock"), dict) else {}
+    for name, b in (hint.get("bind") or {}).items():
+        if b["entity"] not in entities:
+            known = f"known: {', '.join(entities)}" if entities else "the spec's root x-mock declares none"
+            out.append(f"{source}: {where}.bind.{name}.entity: no entity `{b['entity']}` in x-mock.entities ({known})")
+    if "listed_in" in hint:
+        ids = [op.get("operationId") for _, _, op in _operations(raw)]
+        wanted = hint["listed_in"]["operation"]
+        if wanted not in ids:
+            out.append(f"{source}: {where}.listed_in.operation: no operation with operationId `{wanted}` "
+                       f"(known: {', '.join(i for i in ids if i)})")
+    return out
+
+
+def _pool_problems(pools: list[tuple[str, str]], source: str) -> list[str]:
+    """A pool name Faker does not know would fail on the first item that draws from it."""
+    if not pools:
+        return []
+    import difflib
+
+    from faker import Faker
+
+    from .fake import _CUSTOM_POOLS
+
+    fake, out = Faker("en_US"), []
+    for where, name in pools:
+        if name in _CUSTOM_POOLS or callable(getattr(fake, name, None)):
+            continue
+        near = difflib.get_close_matches(name, list(_CUSTOM_POOLS) + [p for p in dir(fake) if not p.startswith("_")], n=1)
+        out.append(f"{source}: {where}: unknown pool `{name}`; a pool is a Faker provider (name, email, company, word...) "
+                   f"or one of {', '.join(_CUSTOM_POOLS)}" + (f"; did you mean `{near[0]}`?" if near else ""))
+    return out
+
+
+def _item_problems(raw: dict, source: str) -> list[str]:
+    """`x-mock.collection.item` names a schema of components.schemas."""
+    components = raw.get("components") if isinstance(raw.get("components"), dict) else {}
+    schemas = components.get("schemas") if isinstance(components.get("schemas"), dict) else {}
+    out = []
+    for path, method, op in _operations(raw):
+        block = op.get("x-mock")
+        collection = block.get("collection") if isinstance(block, dict) else None
+        name = collection.get("item") if isinstance(collection, dict) else None
+        if isinstance(name, str) and name and name not in schemas:
+            out.append(f"{source}: paths.{path}.{method}.x-mock.collection.item: no schema `{name}` in "
+                       f"components.schemas" + (f" (known: {', '.join(schemas)})" if schemas else ""))
+    return out
 
 
 def _check(kind: str, block: Any, source: str, where: str) -> list[str]:
@@ -165,6 +341,9 @@ def _check(kind: str, block: Any, source: str, where: str) -> list[str]:
 def _said(error, kind: str) -> str:
     """jsonschema's message; an unknown key also lists the keys that exist there."""
     message = str(getattr(error, "message", error))
+    options = getattr(getattr(error, "kind", None), "options", None)
+    if type(getattr(error, "kind", None)).__name__ == "Enum" and isinstance(options, list):
+        message = f"{error.instance!r} is not one of {', '.join(map(repr, options))}"  # all of them, not "2 other candidates"
     if "was unexpected" in message:
         known = _known_keys(kind, list(error.schema_path))
         if known:
@@ -244,4 +423,19 @@ def _order_problems(node: Any, source: str, where: str) -> list[str]:
     elif isinstance(node, list):
         for n, value in enumerate(node):
             out += _order_problems(value, source, f"{where}.{n}")
+    return out
+
+
+def _dialect_problems(raw: dict, source: str) -> list[str]:
+    """`dialect:` names one of mockserver/dialects (read here, not in the schema: the dialects import the spec)."""
+    from .dialects import DIALECTS
+
+    blocks = [("x-mock", raw.get("x-mock"))]
+    for path, method, op in _operations(raw):
+        blocks.append((f"paths.{path}.{method}.x-mock", op.get("x-mock")))
+    out = []
+    for where, block in blocks:
+        name = block.get("dialect") if isinstance(block, dict) else None
+        if isinstance(name, str) and name and name not in DIALECTS:
+            out.append(f"{source}: {where}.dialect: unknown dialect {name!r}; known: {', '.join(sorted(DIALECTS))}")
     return out
