@@ -33,8 +33,10 @@ from .dialects import Dialect, Rendered, RequestInfo, dialect_for
 from .errors import Problem, RequestError
 from .journal import Journal
 from .pipeline import select
-from .plain import PlainEndpoint
+from .plain import PlainEndpoint, plan_spec
 from .responses import Rendering
+from . import routing
+from .routing import mount_prefix, routing_order
 from .spec import Operation, Spec, SpecError, load_specs, resolve_spec_path, safe_name
 from .validate import RequestValidator
 
@@ -58,6 +60,7 @@ class Settings:
     cors: tuple[str, ...] | None = None  # allowed origins; None = loopback pages, () = off
     access_log: bool = False  # one line per request on stderr (tokens redacted)
     reload: bool = False  # rebuild when a spec or fixtures file changes (see reload.py)
+    mounts: dict = field(default_factory=dict)  # spec file (resolved path) -> path prefix (see routing.py)
 
     ENV = "MOCKSERVER_SETTINGS"
 
@@ -262,17 +265,22 @@ class OperationEndpoint:
 
 
 def build_routes(specs: list[Spec], world: World, settings: Settings, controls: Controls, journal: Journal) -> list[Route]:
+    """One route per operation (under its spec's `--mount` prefix), in `routing_order`."""
     routes = []
     for spec in specs:
+        prefix = mount_prefix(settings, spec)
+        plans, collections = plan_spec(spec), {}
         for op in spec.operations:
-            if "collection" not in op.mock:  # no x-mock: the documented example or schema-made data
-                routes.append(Route(op.route_path, PlainEndpoint(op, world, settings, journal), methods=[op.method.upper()]))
+            path = prefix + op.route_path
+            if "collection" not in op.mock:  # no x-mock: inferred from the schemas (plain.py)
+                endpoint = PlainEndpoint(op, world, settings, journal, plans[op.operation_id], collections)
+                routes.append(Route(path, endpoint, methods=[op.method.upper()]))
                 continue
             endpoint = OperationEndpoint(op, world, settings, controls, journal)
-            routes.append(Route(op.route_path, endpoint, methods=[op.method.upper()], name=endpoint.name))
+            routes.append(Route(path, endpoint, methods=[op.method.upper()], name=endpoint.name))
             if endpoint.dialect.trailing_slash == "same":  # the vendor's framework routes `/x/` as `/x`
-                routes.append(Route(op.route_path + "/", endpoint, methods=[op.method.upper()]))
-    return routes
+                routes.append(Route(path + "/", endpoint, methods=[op.method.upper()]))
+    return routing_order(routes)
 
 
 def _owner(routes: list[Route], path: str) -> OperationEndpoint | None:
@@ -291,7 +299,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Starlette:
     settings = settings or Settings(**overrides)
     settings.misbehave = misbehave.check_names(settings.misbehave)
     settings.readings = readings.check_names(settings.readings)
-    specs = load_specs(settings.specs)
+    settings.mounts = routing.normalise(settings.mounts)
+    specs = load_specs(routing.served_specs(settings.specs, settings.mounts))
     for spec in specs:
         if not spec.operations:
             raise SpecError(f"{spec.path}: the spec documents no operation (`paths` is empty), so there is nothing to "

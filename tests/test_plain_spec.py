@@ -44,6 +44,16 @@ paths:
         - {name: petId, in: path, required: true, schema: {type: integer}}
       responses:
         "204": {description: deleted}
+  /status:
+    get:
+      operationId: getStatus
+      responses:
+        "200":
+          description: the service status
+          content:
+            application/json:
+              schema: {type: object, properties: {ok: {type: boolean}, version: {type: string}}}
+              example: {ok: true, version: "1.2.3"}
 components:
   securitySchemes:
     bearer: {type: http, scheme: bearer}
@@ -74,9 +84,15 @@ def api(spec_file):
         yield client
 
 
-def test_the_documented_example_is_served(api):
-    response = api.get("/pets/7", headers=AUTH)
-    assert response.status_code == 200 and response.json() == {"id": 1, "name": "Rex", "tag": "dog"}
+def test_the_documented_example_is_served_outside_a_collection(api):
+    response = api.get("/status", headers=AUTH)
+    assert response.status_code == 200 and response.json() == {"ok": True, "version": "1.2.3"}
+
+
+def test_an_item_route_serves_the_listed_item_not_its_example(api):
+    listed = api.get("/pets", headers=AUTH).json()
+    response = api.get(f"/pets/{listed[6]['id']}", headers=AUTH)
+    assert response.status_code == 200 and response.json() == listed[6] != {"id": 1, "name": "Rex", "tag": "dog"}
 
 
 def test_without_an_example_the_schema_makes_the_data_the_same_in_every_app(api, spec_file):
