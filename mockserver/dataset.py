@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any, Iterable
 
 from .dotted import dig
+from .draws import Draws, collection_key, item_key
 from .fake import Ctx, SchemaCompiler, cycle_sum, rng_for
 from .periodic import NOT_NULL, CycleField
 from .lru import WeightedLRU
@@ -217,8 +218,8 @@ class World:
     # -- generation and caches --------------------------------------------------------------
     def _generate(self, recipe: Recipe, key: tuple, params_items: tuple, size: int, index: int,
                   scenario: str = "", override: Any = None) -> dict:
-        ctx = Ctx(rng=rng_for(self.seed, recipe.id, *key, size, index, scenario), index=index, size=size,
-                  params=dict(params_items), now_ms=self.now_ms, seed=self.seed, world=self,
+        rng = Draws(item_key(collection_key(self.seed, recipe.id, *key, size, scenario), index))
+        ctx = Ctx(rng, index, size, dict(params_items), self.now_ms, self.seed, self,
                   override=override, edge=scenario == "edge")
         return recipe.generate(ctx)
 

@@ -47,17 +47,17 @@ same name and e-mail.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import random
 import string
-import uuid
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable
 
 from faker import Faker
 
 from .dotted import dig
+from .draws import draws_for
 from .times import format_time, parse_time_ms
 
 Gen = Callable[["Ctx"], Any]
@@ -99,12 +99,41 @@ def cycle_sum(values: list, count: int, seed: int, params: dict, salt: str = "")
     return whole * sum(values) + sum(values[(j * CYCLE_STRIDE + offset) % length] for j in range(rest))
 
 
+def uuid4_text(value: int) -> str:
+    """`str(uuid.UUID(int=value, version=4))` without building a UUID object."""
+    value = (value & ~(0xC000 << 48) | 0x8000 << 48) & ~(0xF000 << 64) | 4 << 76
+    h = f"{value & (1 << 128) - 1:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+_HEX52 = float(1 << 52)
+
+
+def random_uuid(random: Callable[[], float]) -> str:
+    """A version-4 UUID from three draws (122 random bits, as uuid4 has)."""
+    a, b, c = int(random() * _HEX52), int(random() * _HEX52), int(random() * _HEX52)
+    h = f"{a:013x}{b:013x}{c:013x}"
+    return f"{h[:8]}-{h[8:12]}-4{h[12:15]}-{'89ab'[c & 3]}{h[15:18]}-{h[18:30]}"
+
+
 def derived_uuid(*parts: Any) -> str:
-    """A version-4-shaped UUID that is a pure function of the parts."""
-    return str(uuid.UUID(int=stable_int("hi", *parts) << 64 | stable_int("lo", *parts), version=4))
+    """A version-4-shaped UUID that is a pure function of the parts (cached: most parts repeat,
+    such as a customer or staff number)."""
+    try:
+        return _derived_uuid(parts)
+    except TypeError:  # an unhashable part (an expression gave a list)
+        return _derived_uuid.__wrapped__(parts)
+
+
+@lru_cache(maxsize=65536)
+def _derived_uuid(parts: tuple) -> str:
+    digest = hashlib.blake2b("\x1f".join(map(str, parts)).encode(), digest_size=16).digest()
+    return uuid4_text(int.from_bytes(digest, "big"))
 
 
 def rng_for(*parts: Any) -> random.Random:
+    """A Mersenne Twister seeded by the parts: for things made once (pools, sizes), not per item;
+    items draw from `draws.Draws` (no state to seed)."""
     return random.Random(stable_int(*parts))
 
 
@@ -153,33 +182,115 @@ def pool(name: str) -> tuple:
     return tuple(provider() for _ in range(POOL_SIZE))
 
 
+def _pool_pick(name: str) -> Gen:
+    """A value of a pool; the pool is filled on first use (Faker is slow to start), then held here."""
+    held: list = []
+
+    def pick(ctx: "Ctx") -> Any:
+        if not held:
+            held.append(pool(name))
+        return held[0][int(ctx.rng.random() * POOL_SIZE)]
+
+    return pick
+
+
 # ------------------------------------------------------------------------------------ the context
 
 
-@dataclass
 class Ctx:
-    """What a generator may depend on: nothing global, so items are pure functions of this."""
+    """What a generator may depend on: nothing global, so items are pure functions of this.
 
-    rng: random.Random
-    index: int
-    size: int
-    params: dict
-    now_ms: int
-    seed: int
-    world: Any = None  # gives expressions access to other collections (see dataset.World)
-    obj: dict = field(default_factory=dict)
-    times: dict = field(default_factory=dict)
-    bound: dict = field(default_factory=dict)
-    outer: list = field(default_factory=list)  # enclosing (obj, times) pairs, innermost last
-    override: Any = None  # a pinned record's given fields, consumed by the generator it targets
-    edge: bool = False  # hostile-but-valid data: nulls where nullable, odd unicode, maximum lengths
+    `rng` is a `draws.Draws` (or anything with `random.Random`'s random/randint/uniform/choice/
+    getrandbits): the item's own stream of draws."""
+
+    __slots__ = ("rng", "index", "size", "params", "now_ms", "seed", "world", "obj", "times", "bound",
+                 "outer", "override", "edge")
+
+    def __init__(self, rng: Any, index: int, size: int, params: dict, now_ms: int, seed: int, world: Any = None,
+                 obj: dict | None = None, times: dict | None = None, bound: dict | None = None,
+                 outer: list | None = None, override: Any = None, edge: bool = False):
+        self.rng = rng
+        self.index = index
+        self.size = size
+        self.params = params
+        self.now_ms = now_ms
+        self.seed = seed
+        self.world = world  # gives expressions access to other collections (see dataset.World)
+        self.obj = {} if obj is None else obj
+        self.times = {} if times is None else times
+        self.bound = {} if bound is None else bound
+        self.outer = [] if outer is None else outer  # enclosing (obj, times) pairs, innermost last
+        self.override = override  # a pinned record's given fields, consumed by the generator it targets
+        self.edge = edge  # hostile-but-valid data: nulls where nullable, odd unicode, maximum lengths
 
     def time_of(self, name: str) -> int | None:
         """The epoch-ms time of a field already generated here or in an enclosing object."""
-        for obj, times in [(self.obj, self.times), *reversed(self.outer)]:
+        t = self.times.get(name)
+        if t is not None and self.obj.get(name) is not None:
+            return t
+        for obj, times in reversed(self.outer):
             if name in times and obj.get(name) is not None:
                 return times[name]
         return None
+
+
+# ------------------------------------------------------------------------------- expressions
+
+# What an expression sees besides the object's earlier fields and SAFE_BUILTINS (the same names as
+# language.EXPRESSION_NAMES; tests/test_generator_draws.py keeps them equal). Each is bound in the
+# compiled function only when the expression names it.
+_BINDINGS = {
+    "params": "_c.params", "index": "_c.index", "size": "_c.size", "seed": "_c.seed", "now_ms": "_c.now_ms",
+    "times": "_c.times", "bound": "_c.bound", "random": "_c.rng.random", "randint": "_c.rng.randint",
+    "uniform": "_c.rng.uniform", "choice": "_c.rng.choice", "world": "_c.world", "obj": "_c.obj",
+    "parent": "(_c.outer[-1][0] if _c.outer else {})", "enclosing": "_enclosing(_c)",
+}
+_GLOBAL_HELPERS = ("stable_int", "pool", "unique_code", "email_for")
+EXPRESSION_NAMES = tuple(_BINDINGS) + _GLOBAL_HELPERS
+
+
+def compile_expr(text: str, label: str) -> Callable[["Ctx"], Any]:
+    """An `x-faker` expression as a function of the context, compiled once.
+
+    Evaluating with `eval` built a namespace of ~20 names and the object's fields per call; here
+    each free name of the expression is bound once, at the top of a compiled function: sibling
+    fields from `ctx.obj`, helpers from the context. Comprehensions inside see them as closures."""
+    tree = ast.parse(text.strip(), mode="eval")
+    loaded: set[str] = set()
+    local: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (loaded if isinstance(node.ctx, ast.Load) else local).add(node.id)
+        elif isinstance(node, ast.arg):
+            local.add(node.arg)
+    prelude = ["_o = _c.obj"]
+    siblings = set()
+    for name in sorted(loaded - local):
+        if name in _BINDINGS:
+            prelude.append(f"{name} = {_BINDINGS[name]}")
+        elif name not in _GLOBAL_HELPERS and name not in SAFE_BUILTINS and name not in ("True", "False", "None"):
+            siblings.add(name)
+    tree = _Siblings(siblings).visit(tree)  # read when evaluated: `x if 'x' in obj else 0` must work
+    module = ast.parse("def _x_faker(_c):\n" + "".join(f"    {line}\n" for line in prelude) + "    return None\n")
+    function = module.body[0]
+    function.body[-1] = ast.Return(value=tree.body)
+    ast.fix_missing_locations(module)
+    namespace = dict(_EXPR_GLOBALS)
+    exec(compile(module, label, "exec"), namespace)  # noqa: S102 - specs are trusted local files
+    return namespace["_x_faker"]
+
+
+class _Siblings(ast.NodeTransformer):
+    """`code` -> `_o['code']` for the names that are the object's fields."""
+
+    def __init__(self, names: set[str]):
+        self.names = names
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        if node.id in self.names and isinstance(node.ctx, ast.Load):
+            return ast.copy_location(ast.Subscript(value=ast.Name("_o", ast.Load()), slice=ast.Constant(node.id),
+                                                   ctx=ast.Load()), node)
+        return node
 
 
 class SchemaCompiler:
@@ -193,19 +304,25 @@ class SchemaCompiler:
     def entity(self, name: str, key: Any, ctx: Ctx) -> dict:
         return self.entity_record(name, key, ctx.seed, ctx.now_ms, ctx.world, ctx.edge)
 
-    @lru_cache(maxsize=65536)
+    @lru_cache(maxsize=16384)
     def entity_record(self, name: str, key: Any, seed: int, now_ms: int, world: Any, edge: bool = False) -> dict:
         """Entity `name` with id `key`: a pure function of its arguments, hence cached."""
         if name not in self._entity_gens:
             if name not in self.entity_schemas:
                 raise ValueError(f"x-faker: unknown entity {name!r}")
             self._entity_gens[name] = self.compile(self.entity_schemas[name])
-        ctx = Ctx(rng=rng_for(seed, "entity", name, key), index=key if isinstance(key, int) else 0,
+        ctx = Ctx(rng=draws_for(seed, "entity", name, key), index=key if isinstance(key, int) else 0,
                   size=0, params={"id": key}, now_ms=now_ms, seed=seed, world=world, edge=edge)
         return self._entity_gens[name](ctx)
 
     # -- compile ---------------------------------------------------------------------------
     def compile(self, schema: dict, prop: str = "") -> Gen:
+        """The generator of a schema (edge data too, when the context asks for it)."""
+        return self._pair(schema, prop)[1]
+
+    def _pair(self, schema: dict, prop: str) -> tuple[Gen, Gen]:
+        """(normal, edge-aware) generators: an object's fast path calls the first when the context
+        is not an edge scenario, so normal items pay no per-field check for edge data."""
         hint = schema.get("x-faker", {})
         if isinstance(hint, str):
             hint = {"pool": hint}
@@ -234,12 +351,13 @@ class SchemaCompiler:
         if nullable or free_text:
             normal, max_length = base, int(schema.get("maxLength", 255))
 
-            def base(ctx: Ctx, _normal=normal):
+            def edge_aware(ctx: Ctx, _normal=normal):
                 if not ctx.edge:
                     return _normal(ctx)
                 return None if nullable else edge_string(ctx.rng, max_length)
 
-        return base
+            return normal, edge_aware
+        return base, base
 
     def _base(self, schema: dict, hint: dict, prop: str) -> Gen:
         if "const" in hint or "const" in schema:
@@ -259,11 +377,13 @@ class SchemaCompiler:
             binding, _, attr = hint["from"].partition(".")
             return lambda ctx: dig(ctx.bound[binding], attr) if attr else ctx.bound[binding]
         if "expr" in hint:
-            code = compile(hint["expr"], f"<x-faker {prop}>", "eval")
-            return lambda ctx: _eval(code, ctx)
+            return compile_expr(hint["expr"], f"<x-faker {prop}>")
         if "uuid_from" in hint:
-            codes = [compile(e, f"<x-faker {prop}>", "eval") for e in hint["uuid_from"]]
-            return lambda ctx: derived_uuid(ctx.seed, *[_eval(c, ctx) for c in codes])
+            parts = [compile_expr(e, f"<x-faker {prop}>") for e in hint["uuid_from"]]
+            if len(parts) == 1:
+                only = parts[0]
+                return lambda ctx: derived_uuid(ctx.seed, only(ctx))
+            return lambda ctx: derived_uuid(ctx.seed, *[part(ctx) for part in parts])
         if "timeline" in hint or "after" in hint or "before" in hint:
             return self._time(hint, prop)
         if "cycle" in hint:
@@ -276,8 +396,7 @@ class SchemaCompiler:
                 return lambda ctx: values[_pick(cum, ctx.rng.random())]
             return lambda ctx: values[int(ctx.rng.random() * len(values))]
         if "pool" in hint:
-            name = hint["pool"]
-            return lambda ctx: pool(name)[int(ctx.rng.random() * POOL_SIZE)]
+            return _pool_pick(hint["pool"])
         if "range" in hint:
             return self._range(schema, hint)
 
@@ -300,17 +419,45 @@ class SchemaCompiler:
         return self._string(schema, prop)
 
     def _object(self, schema: dict, hint: dict) -> Gen:
-        props = [(name, self.compile(sub, name), _omit_code(sub, name), _is_container(sub))
-                 for name, sub in schema.get("properties", {}).items()]
+        props = []
+        for name, sub in schema.get("properties", {}).items():
+            normal, edge_aware = self._pair(sub, name)
+            props.append((name, edge_aware, _omit_code(sub, name), _is_container(sub), normal))
         printed = [name for name, *_ in props]
         early = [n for n in hint.get("first", []) if n in printed]
         if early:  # generation order differs from the printed order
             props.sort(key=lambda p: p[0] not in early)
-        binds = [(name, b["entity"], compile(str(b.get("id", "index")), f"<bind {name}>", "eval"))
+        fast = tuple((name, normal, omit) for name, _, omit, _, normal in props)
+        binds = [(name, b["entity"], compile_expr(str(b.get("id", "index")), f"<bind {name}>"))
                  for name, b in hint.get("bind", {}).items()]
         compiler = self
 
         def make(ctx: Ctx) -> dict:
+            if ctx.override is not None or ctx.edge:
+                return general(ctx)
+            saved_obj, saved_times, saved_bound = ctx.obj, ctx.times, ctx.bound
+            pushed = bool(saved_obj or saved_times)
+            if pushed:
+                ctx.outer.append((saved_obj, saved_times))
+            obj = ctx.obj = {}
+            ctx.times = {}
+            if binds:
+                here = ctx.bound = dict(saved_bound)
+                for name, entity, id_of in binds:
+                    here[name] = compiler.entity(entity, id_of(ctx), ctx)
+            for name, gen, omit in fast:
+                if omit is not None and omit(ctx):
+                    continue
+                obj[name] = gen(ctx)
+            if early:
+                obj = {k: obj[k] for k in printed if k in obj}
+            if pushed:
+                ctx.outer.pop()
+            ctx.obj, ctx.times, ctx.bound = saved_obj, saved_times, saved_bound
+            return obj
+
+        def general(ctx: Ctx) -> dict:
+            """Pinned records (fields given) and edge data: every field checks what it was given."""
             given, ctx.override = ctx.override, None
             if not isinstance(given, dict):
                 given = None
@@ -318,13 +465,13 @@ class SchemaCompiler:
             if ctx.obj or ctx.times:
                 ctx.outer.append((ctx.obj, ctx.times))
             ctx.obj, ctx.times, ctx.bound = {}, {}, dict(ctx.bound)
-            for name, entity, id_code in binds:
-                ctx.bound[name] = compiler.entity(entity, _eval(id_code, ctx), ctx)
-            for name, gen, omit, container in props:
+            for name, entity, id_of in binds:
+                ctx.bound[name] = compiler.entity(entity, id_of(ctx), ctx)
+            for name, gen, omit, container, _ in props:
                 if given is not None and name in given:
                     _use_given(ctx, name, given[name], gen, container)
                     continue
-                if omit is not None and _eval(omit, ctx):
+                if omit is not None and omit(ctx):
                     continue
                 ctx.obj[name] = gen(ctx)
             if given is not None:  # fields the schema does not know are kept as given
@@ -371,16 +518,16 @@ class SchemaCompiler:
     def _string(self, schema: dict, prop: str) -> Gen:
         fmt = schema.get("format")
         if fmt == "uuid":
-            return lambda ctx: str(uuid.UUID(int=ctx.rng.getrandbits(128), version=4))
+            return lambda ctx: random_uuid(ctx.rng.random)
         if fmt == "date-time":
             return self._time({"after": [], "within": 365 * 86400}, prop)
         if fmt == "email" or "email" in prop.lower():
-            return lambda ctx: pool("email")[int(ctx.rng.random() * POOL_SIZE)]
+            return _pool_pick("email")
         lowered = prop.lower()
         for needle, name in (("name", "name"), ("code", "promo_code"), ("label", "class_label"), ("url", "url")):
             if needle in lowered:
-                return lambda ctx, _n=name: pool(_n)[int(ctx.rng.random() * POOL_SIZE)]
-        return lambda ctx: pool("word")[int(ctx.rng.random() * POOL_SIZE)]
+                return _pool_pick(name)
+        return _pool_pick("word")
 
     def _time(self, hint: dict, prop: str) -> Gen:
         style = hint.get("style", "ms")
@@ -390,7 +537,8 @@ class SchemaCompiler:
 
             def timeline(ctx: Ctx) -> str:
                 step = span_ms / max(ctx.size, 1)
-                t = bound(ctx, int(ctx.now_ms - span_ms + (ctx.index + ctx.rng.random() * 0.9) * step))
+                t = int(ctx.now_ms - span_ms + (ctx.index + ctx.rng.random() * 0.9) * step)
+                t = bound(ctx, t) if bound is not None else min(t, ctx.now_ms)
                 ctx.times[prop] = t
                 return format_time(t, style)
 
@@ -408,7 +556,7 @@ class SchemaCompiler:
                 t = anchor + sign * (min_ms + int(ctx.rng.random() * within_ms))
             else:
                 t = ctx.now_ms - int(ctx.rng.random() * within_ms)
-            t = bound(ctx, t)
+            t = bound(ctx, t) if bound is not None else min(t, ctx.now_ms)
             ctx.times[prop] = t
             return format_time(t, style)
 
@@ -429,19 +577,21 @@ def _as_number(value: Any, cast: Callable[[Any], Any]) -> Any:
     return value
 
 
-def _time_bound(hint: dict, prop: str) -> Callable[[Ctx, int], int]:
+def _time_bound(hint: dict, prop: str) -> Callable[[Ctx, int], int] | None:
     """Clamp a generated time: not after "now" (unless `future`), and before `not_after`'s time.
     The gap below a bound is always drawn, so the fields after this one do not depend on whether
-    the clamp applied."""
+    the clamp applied. None: the plain clamp to "now" (inlined by the callers)."""
     future = bool(hint.get("future"))
-    limit_code = compile(hint["not_after"], f"<x-faker {prop} not_after>", "eval") if "not_after" in hint else None
+    limit_of = compile_expr(hint["not_after"], f"<x-faker {prop} not_after>") if "not_after" in hint else None
+    if limit_of is None and not future:
+        return None
 
     def bound(ctx: Ctx, t: int) -> int:
         if not future:
             t = min(t, ctx.now_ms)
-        if limit_code is not None:
+        if limit_of is not None:
             gap = 1000 + int(ctx.rng.random() * NOT_AFTER_GAP_MS)
-            limit = _eval(limit_code, ctx)
+            limit = limit_of(ctx)
             limit_ms = parse_time_ms(limit) if isinstance(limit, str) else None
             if limit_ms is not None and t >= limit_ms:
                 t = limit_ms - gap
@@ -453,11 +603,16 @@ def _time_bound(hint: dict, prop: str) -> Callable[[Ctx, int], int]:
 def _enclosing(ctx: Ctx) -> Callable[[str], Any]:
     """`enclosing('code')`: a field of this object or of the nearest enclosing one that has it."""
     def find(name: str) -> Any:
-        for obj, _ in [(ctx.obj, None), *reversed(ctx.outer)]:
+        if name in ctx.obj:
+            return ctx.obj[name]
+        for obj, _ in reversed(ctx.outer):
             if name in obj:
                 return obj[name]
         return None
     return find
+
+
+_EXPR_GLOBALS: dict[str, Any] = {}  # filled below, once the helpers exist
 
 
 _PRODUCERS = {"expr", "from", "const", "path", "seq", "uuid_from", "choice", "pool", "range"}
@@ -492,53 +647,30 @@ EDGE_STRINGS = (
 )
 
 
-def edge_string(rng: random.Random, max_length: int = 255) -> str:
+def edge_string(rng: Any, max_length: int = 255) -> str:
     """Hostile but valid text: odd scripts, emoji, markup, or a string at its maximum length."""
     if rng.random() < 0.3:
         return ("é" * max_length)[:max_length]
     return EDGE_STRINGS[int(rng.random() * len(EDGE_STRINGS))][:max_length]
 
 
+def _always(ctx: Ctx) -> bool:
+    return True
+
+
 def _omit_code(schema: dict, prop: str):
     hint = schema.get("x-faker")
     if isinstance(hint, dict) and hint.get("skip"):
-        return compile("True", f"<skip {prop}>", "eval")
+        return _always
     if isinstance(hint, dict) and "omit_if" in hint:
-        return compile(hint["omit_if"], f"<omit_if {prop}>", "eval")
+        return compile_expr(hint["omit_if"], f"<omit_if {prop}>")
     return None
-
-
-def _eval(code, ctx: Ctx) -> Any:
-    namespace = {
-        "__builtins__": SAFE_BUILTINS,
-        **ctx.obj,
-        "params": ctx.params,
-        "index": ctx.index,
-        "size": ctx.size,
-        "seed": ctx.seed,
-        "now_ms": ctx.now_ms,
-        "times": ctx.times,
-        "bound": ctx.bound,
-        "random": ctx.rng.random,
-        "randint": ctx.rng.randint,
-        "uniform": ctx.rng.uniform,
-        "choice": ctx.rng.choice,
-        "stable_int": stable_int,
-        "pool": pool,
-        "world": ctx.world,
-        "obj": ctx.obj,
-        "parent": ctx.outer[-1][0] if ctx.outer else {},
-        "unique_code": unique_code,
-        "email_for": email_for,
-        "enclosing": _enclosing(ctx),
-    }
-    # One namespace as globals, so that comprehensions in an expression see the same names.
-    return eval(code, namespace)  # noqa: S307 - specs are trusted local files
 
 
 _HONORIFICS = {"mr", "mrs", "ms", "miss", "dr", "prof", "md", "dds", "phd", "dvm", "jr", "sr", "ii", "iii", "iv", "v"}
 
 
+@lru_cache(maxsize=8192)
 def email_for(name: str, domain: str) -> str:
     """`Dr. Jane O'Neil Jr.` -> `jane.oneil@domain`: a valid address that matches the name."""
     words = ["".join(ch for ch in w.lower() if ch.isascii() and ch.isalpha()) for w in name.split()]
@@ -547,17 +679,22 @@ def email_for(name: str, domain: str) -> str:
 
 
 _CODE_NUMBERS = (5, 10, 15, 20, 25, 30, 40, 50)
+_CODE_ALPHABET = string.ascii_uppercase + string.digits
+
+
+@lru_cache(maxsize=4096)
+def _code_shift(salt: Any) -> int:
+    return stable_int("codes", salt) % (len(_PROMO_WORDS) * len(_CODE_NUMBERS))
 
 
 def unique_code(salt: Any, index: int) -> str:
     """A promo code unique within its collection for every index (SUMMER25, 10OFF, then K7Q2...)."""
     combos = len(_PROMO_WORDS) * len(_CODE_NUMBERS)
-    shift = stable_int("codes", salt) % combos
     if index < combos:
-        k = (shift + index * 37) % combos  # 37 is prime to `combos`: a permutation
+        k = (_code_shift(salt) + index * 37) % combos  # 37 is prime to `combos`: a permutation
         return f"{_PROMO_WORDS[k // len(_CODE_NUMBERS)]}{_CODE_NUMBERS[k % len(_CODE_NUMBERS)]}"
-    r = rng_for("code", salt, index)
-    return "".join(r.choice(string.ascii_uppercase + string.digits) for _ in range(6)) + _base36(index)
+    r = draws_for("code", salt, index).random
+    return "".join(_CODE_ALPHABET[int(r() * 36)] for _ in range(6)) + _base36(index)
 
 
 def _base36(n: int) -> str:
@@ -584,3 +721,9 @@ def _pick(cumulative: list[float], u: float) -> int:
         if u < edge:
             return i
     return len(cumulative) - 1
+
+
+_EXPR_GLOBALS.update({
+    "__builtins__": SAFE_BUILTINS, "_enclosing": _enclosing,
+    "stable_int": stable_int, "pool": pool, "unique_code": unique_code, "email_for": email_for,
+})
