@@ -329,7 +329,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Starlette:
             body = {"errors": [{"status": exc.status_code, "title": exc.detail, "detail": message}]}
         else:
             body = owner.dialect.error_body(RequestError(exc.status_code, [Problem(message)]))
-        return json_response(body, exc.status_code, headers=getattr(exc, "headers", None))
+        return json_response(body, exc.status_code, getattr(owner, "error_media_type", "application/json"),
+                             headers=getattr(exc, "headers", None))
 
     # Operations first: they take nearly all the traffic, and Starlette tries routes in order.
     # Admin bodies (a journal can be megabytes) go through GZipMiddleware; operations gzip once per

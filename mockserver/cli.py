@@ -19,6 +19,7 @@ from .app import Settings, create_app
 from .cors import parse_origins
 from .misbehave import FAULTS
 from .readings import READINGS
+from .routing import MountError, mounts_from, served_specs
 from .spec import bundled_spec_paths, load_specs, resolve_spec_path
 from .times import parse_time
 from .verify import build_report
@@ -58,6 +59,13 @@ def _now(ctx, param, value):
         return parse_time(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not an RFC 3339 time; use e.g. 2026-01-01T00:00:00Z") from None
+
+
+def _mounts(ctx, param, values):
+    try:
+        return mounts_from(values)
+    except MountError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def _settings(spec, seed, size, token, now) -> Settings:
@@ -117,13 +125,16 @@ def main() -> None:
               help="Deliberate bug, for testing contract checks (repeatable).")
 @click.option("--reading", "readings_", multiple=True, type=click.Choice(sorted(READINGS)),
               help="Serve another reading of a point the vendor pages leave open (repeatable; see mockserver/readings.py).")
+@click.option("--mount", "mounts", multiple=True, metavar="SPEC=PREFIX", callback=_mounts,
+              help="Serve that spec's operations under a path prefix, e.g. my.yaml=/ct (repeatable).")
 @with_common
 def serve(host, port, workers, reload, fixture_files, script_file, latency, error_rate, rate_limit, strict, no_admin,
-          cors, no_cors, access_log, log_level, misbehave, readings_, spec, seed, size, token, now) -> None:
+          cors, no_cors, access_log, log_level, misbehave, readings_, mounts, spec, seed, size, token, now) -> None:
     """Serve every operation of the specs."""
     import uvicorn
 
     settings = _settings(spec, seed, size, token, now)
+    settings.mounts = mounts
     try:
         settings.latency = control.parse_range(latency, "--latency") if latency else None
     except ValueError as exc:
@@ -148,7 +159,7 @@ def serve(host, port, workers, reload, fixture_files, script_file, latency, erro
         raise click.BadParameter(str(exc), param_hint="'--script'") from None
     settings.misbehave = tuple(misbehave)
     settings.readings = tuple(readings_)
-    watched = _load(lambda: [resolve_spec_path(s) for s in settings.specs or []] or bundled_spec_paths())
+    watched = _load(lambda: [resolve_spec_path(s) for s in served_specs(settings.specs, mounts) or []] or bundled_spec_paths())
     watched += [Path(f) for f in settings.fixtures]
     app = _load(lambda: create_app(settings))  # fail fast, with a clear message, on a bad spec or fixtures file
     click.echo(f"mockserver: serving {', '.join(settings.specs or ['all bundled specs'])} on http://{host}:{port} (seed {seed})", err=True)
@@ -184,11 +195,20 @@ def check(specs) -> None:
 
 @main.command()
 @click.option("--spec", multiple=True, metavar="FILE|NAME")
-def routes(spec) -> None:
-    """List the operations served, and the admin endpoints."""
-    for s in _load(lambda: load_specs(list(spec) or None)):
+@click.option("--mount", "mounts", multiple=True, metavar="SPEC=PREFIX", callback=_mounts,
+              help="As for serve: that spec's paths under a prefix.")
+def routes(spec, mounts) -> None:
+    """List the operations served (with how a spec without x-mock serves each), and the admin endpoints."""
+    from .plain import plan_spec
+    from .routing import mount_prefix
+
+    served = Settings(mounts=mounts)
+    for s in _load(lambda: load_specs(served_specs(list(spec) or None, mounts))):
+        plans = plan_spec(s)
         for op in s.operations:
-            click.echo(f"{op.method.upper():6} {op.path:58} {s.name}:{op.operation_id} [{op.dialect_name or 'plain'}]")
+            how = op.dialect_name if "collection" in op.mock else f"plain: {plans[op.operation_id].describe()}"
+            path = mount_prefix(served, s) + op.path
+            click.echo(f"{op.method.upper():6} {path:58} {s.name}:{op.operation_id} [{how or 'plain'}]")
     for method, path, what in ADMIN_ROUTES:
         click.echo(f"{method:6} {path:58} admin: {what}")
 

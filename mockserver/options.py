@@ -11,7 +11,7 @@ from dataclasses import fields
 from datetime import datetime, timezone
 from typing import Any
 
-from . import control
+from . import control, routing
 from .app import Settings
 from .cors import parse_origins
 from .times import parse_time
@@ -84,6 +84,7 @@ CHECKS = {
     "fixtures": lambda v: _paths("fixtures", v, files=True),
     "specs": lambda v: None if v is None else _paths("specs", v, files=False),
     "cors": lambda v: None if v is None else (parse_origins(v) if isinstance(v, str) else tuple(v)),
+    "mounts": lambda v: routing.normalise(v),
 }
 BOOLEANS = ("strict", "admin", "access_log")
 

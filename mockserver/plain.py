@@ -713,6 +713,8 @@ def _fill_paging(body: dict, schema: dict, facts: dict, urls: dict, paging: Pagi
 class PlainEndpoint:
     """One operation of a spec without `x-mock`: validate, then serve it as its plan says."""
 
+    error_media_type = PROBLEM  # for the app's 404/405 answers near this operation's path
+
     def __init__(self, op: Operation, world, settings, journal, plan: Plan | None = None,
                  collections: dict | None = None):
         self.op, self.world, self.settings, self.journal = op, world, settings, journal

@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import jsonschema_rs
 import pytest
+from click.testing import CliRunner
 from starlette.testclient import TestClient
 
 from mockserver.app import Settings, create_app
+from mockserver.cli import main
+from mockserver.plain import json_schema
+from mockserver.spec import load_spec
 
 PETSTORE = """
 openapi: 3.0.3
@@ -145,3 +149,248 @@ paths:
 """)
     with TestClient(create_app(Settings(specs=[str(spec)]))) as client:
         assert client.get("/price_rules/507328175/discount_codes").json() == {"price_rule_id": 507328175}
+
+
+# --------------------------------------------------- tests/specs/petstore.yaml: a spec with no x-* at all
+
+PETSTORE_FILE = "tests/specs/petstore.yaml"
+
+
+@pytest.fixture(scope="module")
+def pets():
+    with TestClient(create_app(Settings(specs=[PETSTORE_FILE])), headers=AUTH) as client:
+        yield client
+
+
+def walk(client, url: str) -> list:
+    """Every item of a list, following its `Link: rel="next"` headers."""
+    items, seen = [], set()
+    while url:
+        assert url not in seen, f"the next link loops back to {url}"
+        seen.add(url)
+        response = client.get(url)
+        assert response.status_code == 200, response.text
+        items += response.json()
+        url = response.links.get("next", {}).get("url")
+    return items
+
+
+def test_the_list_is_paged_by_its_limit_and_offset(pets):
+    first = pets.get("/pets")
+    total = int(first.headers["x-total-count"])
+    assert len(first.json()) == 20 < total  # `limit`'s documented default, and more than one page
+    everything = walk(pets, "/pets?limit=7")
+    ids = [p["id"] for p in everything]
+    assert len(ids) == len(set(ids)) == total  # disjoint, complete pages with unique identities
+    assert walk(pets, "/pets?limit=100") == everything  # the same list at another page size
+    assert pets.get("/pets", params={"limit": 5, "offset": 10}).json() == everything[10:15]
+    assert pets.get("/pets", params={"offset": total}).json() == []  # past the end: an empty page
+    pet_schema = json_schema(load_spec(PETSTORE_FILE).schema("Pet"), request=False)
+    assert all(jsonschema_rs.validator_for(pet_schema, validate_formats=True).is_valid(p) for p in everything)
+
+
+def test_the_limit_maximum_is_honoured(pets):
+    refused = pets.get("/pets", params={"limit": 101})
+    assert refused.status_code == 400 and refused.json()["errors"][0]["parameter"] == "limit"
+    total = int(pets.get("/pets").headers["x-total-count"])
+    assert len(pets.get("/pets", params={"limit": 100}).json()) == min(100, total)
+
+
+def test_an_id_from_the_list_resolves_at_the_item_route(pets):
+    listed = pets.get("/pets", params={"limit": 30, "offset": 20}).json()
+    for pet in listed[::7]:
+        response = pets.get(f"/pets/{pet['id']}")
+        assert response.status_code == 200 and response.json() == pet
+    total = int(pets.get("/pets").headers["x-total-count"])
+    missing = pets.get(f"/pets/{total + 1}")
+    assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
+    assert missing.json()["status"] == 404 and f"to {total}" in missing.json()["detail"]  # says which ids exist
+
+
+def test_a_good_post_creates_a_new_pet_from_the_posted_fields(pets):
+    total = int(pets.get("/pets").headers["x-total-count"])
+    created = pets.post("/pets", json={"name": "Rex", "tag": "dog"})
+    assert created.status_code == 201, created.text
+    pet = created.json()
+    assert pet["name"] == "Rex" and pet["tag"] == "dog" and isinstance(pet["id"], int)
+    assert pet["id"] not in {p["id"] for p in walk(pets, "/pets?limit=100")} and pet["id"] == total + 1
+    assert created.headers["location"] == f"/pets/{pet['id']}"
+    assert pets.post("/pets", json={"name": "Rex", "tag": "dog"}).json() == pet  # deterministic, not stored
+
+
+@pytest.mark.parametrize("body, pointer, why", [
+    ({"tag": "dog"}, "", "required"),
+    ({"name": 7}, "/name", "type"),
+    ({"name": ""}, "/name", "short"),
+    ({"name": "Rex", "colour": "red"}, "", "colour"),
+    ({"name": "Rex", "birthDate": "yesterday"}, "/birthDate", "date"),
+    ([{"name": "Rex"}], "", "object"),
+])
+def test_a_bad_post_body_is_a_4xx_problem_with_a_pointer(pets, body, pointer, why):
+    response = pets.post("/pets", json=body)
+    assert response.status_code == 422 and response.headers["content-type"] == "application/problem+json"
+    problems = response.json()["errors"]
+    assert any(p["pointer"] == pointer and why in p["detail"] for p in problems), problems
+
+
+def test_a_body_that_is_not_json_is_refused_clearly(pets):
+    malformed = pets.post("/pets", content=b'{"name": "Rex"', headers={"Content-Type": "application/json"})
+    assert malformed.status_code == 422 and "not valid JSON" in malformed.json()["detail"]
+    missing = pets.post("/pets")
+    assert missing.status_code == 422 and "body is required" in missing.json()["detail"]
+    form = pets.post("/pets", content=b"name=Rex", headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert form.status_code == 415 and "application/json" in form.json()["detail"]
+    huge = pets.post("/pets", content=b'{"name": "' + b"x" * (1 << 20) + b'"}', headers={"Content-Type": "application/json"})
+    assert huge.status_code == 413
+
+
+def test_put_and_delete_act_on_listed_pets_only(pets):
+    listed = pets.get("/pets").json()[3]
+    updated = pets.put(f"/pets/{listed['id']}", json={"name": "Renamed"})
+    assert updated.status_code == 200 and updated.json() == {**listed, "name": "Renamed"}
+    assert pets.put(f"/pets/{listed['id']}", json={"name": 3}).status_code == 422
+    assert pets.put("/pets/999999", json={"name": "Renamed"}).status_code == 404
+    assert pets.delete(f"/pets/{listed['id']}").status_code == 204
+    assert pets.delete("/pets/999999").status_code == 404
+    assert pets.get(f"/pets/{listed['id']}").json() == listed  # stateless, as Prism: nothing was deleted
+
+
+def test_the_data_is_a_function_of_the_seed():
+    with TestClient(create_app(Settings(specs=[PETSTORE_FILE])), headers=AUTH) as one, \
+            TestClient(create_app(Settings(specs=[PETSTORE_FILE])), headers=AUTH) as two, \
+            TestClient(create_app(Settings(specs=[PETSTORE_FILE], seed=5)), headers=AUTH) as other:
+        assert two.get("/pets/9").json() == one.get("/pets/9").json()  # whatever was asked before
+        assert one.get("/pets?offset=8").json()[0] == two.get("/pets/9").json()
+        assert other.get("/pets/9").json() != one.get("/pets/9").json()
+    with TestClient(create_app(Settings(specs=[PETSTORE_FILE], size=3)), headers=AUTH) as small:
+        assert len(walk(small, "/pets")) == 3 and small.get("/pets/4").status_code == 404
+
+
+HOSTILE = [
+    ("GET", "/pets?limit=0", None), ("GET", "/pets?limit=-1", None), ("GET", "/pets?offset=-5", None),
+    ("GET", "/pets?offset=" + "9" * 40, None), ("GET", "/pets?limit=1e3", None), ("GET", "/pets?limit=%00", None),
+    ("GET", "/pets?limit=1&limit=2", None), ("GET", "/pets/0", None), ("GET", "/pets/-1", None),
+    ("GET", "/pets/" + "9" * 40, None), ("GET", "/pets/1.5", None), ("GET", "/pets/%F0%9F%90%B6", None),
+    ("GET", "/pets/1%2F2", None), ("GET", "/pets/", None), ("PATCH", "/pets/1", b"{}"),
+    ("POST", "/pets", b"null"), ("POST", "/pets", b"[" * 5000), ("POST", "/pets", b'{"name": "\\ud800"}'),
+    ("POST", "/pets", b'{"name": 1e999}'), ("POST", "/pets", b"\xff\xfe"), ("POST", "/pets", b'{"name": "x"}' * 3),
+    ("PUT", "/pets/abc", b'{"name": "Rex"}'), ("PUT", "/pets/1", b'"Rex"'), ("DELETE", "/pets/abc", None),
+    ("POST", "/pets/1", b"{}"), ("GET", "/pets?" + "a=1&" * 3000, None),
+]
+
+
+@pytest.mark.parametrize("method, url, body", HOSTILE)
+def test_hostile_input_never_gets_a_5xx(pets, method, url, body):
+    response = pets.request(method, url, content=body, headers={"Content-Type": "application/json"} if body else {})
+    assert 400 <= response.status_code < 500 or response.status_code in (200, 201, 204), (response.status_code, response.text)
+    if response.status_code >= 400:
+        assert response.headers["content-type"] == "application/problem+json" and response.json()["status"] == response.status_code
+
+
+def test_routes_says_how_each_operation_is_served():
+    result = CliRunner().invoke(main, ["routes", "--spec", PETSTORE_FILE])
+    lines = {line.split()[2]: line for line in result.output.splitlines() if "petstore:" in line}
+    assert result.exit_code == 0, result.output
+    assert "collection (paged by limit/offset, 20 a page; identity id)" in lines["petstore:listPets"]
+    assert "item of listPets" in lines["petstore:showPetById"]
+    assert "body-validated write, create in listPets" in lines["petstore:createPet"]
+    assert "body-validated write, item of listPets" in lines["petstore:updatePet"]
+    assert "delete of an item of listPets" in lines["petstore:deletePet"]
+
+
+ENVELOPES = """
+openapi: 3.1.0
+info: {title: Envelopes, version: "1"}
+paths:
+  /codes:
+    get:
+      operationId: listCodes
+      parameters:
+        - {name: page_token, in: query, schema: {type: string}}
+        - {name: page_size, in: query, schema: {type: integer, minimum: 1, maximum: 50, default: 10}}
+      responses:
+        "200":
+          description: a page of codes
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [codes, next_page_token]
+                properties:
+                  codes: {type: array, items: {$ref: "#/components/schemas/Code"}}
+                  next_page_token: {type: [string, "null"]}
+                  total_count: {type: integer}
+  /codes/{codeId}:
+    get:
+      operationId: getCode
+      parameters:
+        - {name: codeId, in: path, required: true, schema: {type: string}}
+      responses:
+        "200":
+          description: one code, wrapped
+          content:
+            application/json:
+              schema: {type: object, properties: {data: {$ref: "#/components/schemas/Code"}}}
+  /members:
+    get:
+      operationId: listMembers
+      parameters:
+        - {name: page, in: query, schema: {type: integer, minimum: 1}}
+        - {name: per_page, in: query, schema: {type: integer, maximum: 30}}
+      responses:
+        "200":
+          description: members
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  data: {type: array, items: {type: object, properties: {uuid: {type: string, format: uuid}, email: {type: string, format: email}}}}
+                  meta: {type: object, properties: {total: {type: integer}, current_page: {type: integer}, last_page: {type: integer}, has_more: {type: boolean}}}
+components:
+  schemas:
+    Code:
+      type: object
+      required: [code_id, amount]
+      properties:
+        code_id: {type: string, format: uuid}
+        amount: {type: number, exclusiveMinimum: 0, maximum: 100}
+        starts: {type: string, format: date}
+"""
+
+
+@pytest.fixture(scope="module")
+def envelopes(tmp_path_factory):
+    path = tmp_path_factory.mktemp("envelopes") / "envelopes.yaml"
+    path.write_text(ENVELOPES)
+    with TestClient(create_app(Settings(specs=[str(path)]))) as client:
+        yield client
+
+
+def test_a_cursor_envelope_walks_to_its_end(envelopes):
+    codes, token, pages = [], None, 0
+    while True:
+        body = envelopes.get("/codes", params={"page_token": token} if token else {}).json()
+        codes += body["codes"]
+        pages += 1
+        assert len(body["codes"]) <= 10 and body["total_count"] >= len(codes)
+        token = body["next_page_token"]
+        if token is None:
+            break
+    ids = [c["code_id"] for c in codes]
+    assert len(set(ids)) == len(ids) == body["total_count"] and pages > 1
+    assert all(0 < c["amount"] <= 100 for c in codes)
+    wrapped = envelopes.get(f"/codes/{ids[-1]}")
+    assert wrapped.status_code == 200 and wrapped.json()["data"] == codes[-1]  # the same item, in its wrapper
+    bad = envelopes.get("/codes", params={"page_token": "not-a-token"})
+    assert bad.status_code == 400 and bad.json()["errors"][0]["parameter"] == "page_token"
+
+
+def test_a_page_numbered_envelope_fills_its_meta(envelopes):
+    first = envelopes.get("/members").json()
+    meta = first["meta"]
+    assert len(first["data"]) == 20 and meta["current_page"] == 1 and meta["has_more"] is True
+    last = envelopes.get("/members", params={"page": meta["last_page"], "per_page": 20}).json()
+    assert last["meta"]["has_more"] is False and 0 < len(last["data"]) <= 20
+    assert (meta["last_page"] - 1) * 20 + len(last["data"]) == meta["total"]
+    assert envelopes.get("/members", params={"per_page": 31}).status_code == 400

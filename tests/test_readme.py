@@ -78,6 +78,7 @@ RUN = {
     "serve with pins": r"^mockserver serve --port \d+ --fixtures pins\.yaml$",
     "serve with a script": r"^mockserver serve --port \d+ --script faults\.yaml$",  # run in test_readme_client_testing.py
     "serve with readings": r"^mockserver serve( --reading [a-z0-9-]+)+$",
+    "serve a plain spec with a mount": r"^mockserver serve --spec tests/specs/petstore\.yaml --mount ",
     "python -m": r"^python -m mockserver$",
 }
 
@@ -256,6 +257,23 @@ def test_serve_with_the_readme_readings():
         stop(process)
     assert codes.status_code == 200 and codes.json()["meta"]["page"]["limit"] == 100  # clamped, not refused
     assert set(usages) == {"data"}  # no meta, no links
+
+
+def test_serve_a_plain_spec_with_a_mount():
+    """"serves the petstore at `/pets` and commercetools' discount codes at `/ct/{projectKey}/discount-codes`"."""
+    (command,) = of("serve a plain spec with a mount")
+    port = free_port()
+    process = start([str(BIN / "mockserver"), "serve", "--port", str(port), *shlex.split(command)[2:]])
+    url, auth = f"http://127.0.0.1:{port}", {"Authorization": "Bearer t"}
+    try:
+        wait_healthy(url, process)
+        pets = httpx.get(f"{url}/pets", headers=auth)
+        pet = httpx.get(f"{url}/pets/{pets.json()[0]['id']}", headers=auth)
+        codes = httpx.get(f"{url}/ct/myproj/discount-codes", headers=auth)
+    finally:
+        stop(process)
+    assert pets.status_code == 200 and 'rel="next"' in pets.headers["link"] and pet.json() == pets.json()[0]
+    assert codes.status_code == 200 and codes.json()["results"]
 
 
 def test_the_python_example_runs_as_is(tmp_path):
