@@ -82,7 +82,8 @@ class Readings:
         query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         refused = self.refusal(route, query)
         if refused:
-            return await self._answer(send, 422 if route.op.mock.get("dialect") != "jsonapi" else 400, refused)
+            ours = route.op.mock.get("validation_status", 400)
+            return await self._answer(send, 422 if ours == 400 else 400, refused)
         query = self.rewrite(route, query)
         headers = [(k, v) for k, v in scope["headers"] if k != b"accept-encoding"]  # bodies must be readable here
         scope = {**scope, "query_string": urlencode(query, safe="[],:()").encode(), "headers": headers}

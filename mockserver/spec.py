@@ -57,7 +57,7 @@ class Operation:
 
     @property
     def dialect_name(self) -> str:
-        return self.mock.get("dialect") or self.spec.raw.get("x-mock", {}).get("dialect", "")
+        return self.mock.get("dialect") or self.spec.raw.get("x-mock", {}).get("dialect", "template")
 
     @cached_property
     def query_params(self) -> dict[str, Parameter]:

@@ -1,16 +1,15 @@
-"""Dialects: the small vendor-specific pieces a spec selects with `x-mock.dialect`."""
+"""How a spec's operations read requests and render responses: one declarative dialect.
+
+Every vendor difference is data in `x-mock` (template.py); the pieces some vendors need (a filter
+language of calls, JSON:API resources, report columns and CSV) are modules any spec can select.
+"""
 
 from __future__ import annotations
 
 from .base import Dialect, Rendered, RequestInfo
-from .elasticpath import ElasticPathDialect
-from .jsonapi import JsonApiDialect
-from .report import ReportDialect
 from .template import TemplateDialect
 
-DIALECTS: dict[str, type[Dialect]] = {
-    cls.name: cls for cls in (ElasticPathDialect, JsonApiDialect, ReportDialect, TemplateDialect)
-}
+DIALECTS: dict[str, type[Dialect]] = {TemplateDialect.name: TemplateDialect}
 
 
 def dialect_for(op) -> Dialect:

@@ -1,8 +1,8 @@
-"""What every dialect shares: reading the generic `x-mock` blocks into a `Query`, building links.
+"""The request side every spec shares: the generic `x-mock` blocks read into a `Query`, and links.
 
-A dialect subclass adds only what is its vendor's own: a filter language, a fieldset syntax, the
-response envelope and the error envelope. It also tells `contracts` where a response keeps its
-items and total, so the checks read responses the same way the mock writes them.
+`template.py` is the one renderer; it finds where its own envelope keeps items and total (the
+fault injector and the proxy's journal use that). `contracts` never reads a response through it:
+it reads the spec's `x-contract.read` declarations, so a live API is not read through our renderer.
 """
 
 from __future__ import annotations

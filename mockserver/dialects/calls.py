@@ -1,18 +1,18 @@
-"""Elastic Path: `page[offset]`/`page[limit]`, `links` + `meta.page`/`meta.results`, and its
-`filter=op(field,value):op(field,value)` language; errors as `{"errors": [{status, title, detail}]}`.
+"""A filter language of calls: `filter=eq(code,10OFF):gt(used_on,2023-07-11)`.
 
-`x-mock.filter` names the filterable attributes:
+Terms are `op(attribute,value)`, chained with `:` (each term must hold). A spec selects it with
+`x-mock.filter`, naming the filterable attributes, the operators each allows and, for times, the
+precision the items print (so that `gt(used_on,2023-07-11)` compares as the items are written):
+
     filter: {param: filter, fields: {code: {path: code, ops: [eq]}, used_on: {path: used_on, ops: [gt, lt], time: ms}}}
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from ..errors import RequestError, bad_request
-from ..query import Condition, Page, Query
-from .base import Dialect, Rendered, RequestInfo, pages_for
+from ..errors import bad_request
+from ..query import Condition
 
 _TERM = re.compile(r"^(?P<op>[a-z_]+)\((?P<field>[A-Za-z0-9_.\-]+),(?P<value>.*)\)$", re.DOTALL)
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -69,58 +69,24 @@ def _increment(text: str) -> str:
     return "".join(chars)
 
 
-class ElasticPathDialect(Dialect):
-    name = "elasticpath"
-
-    def conditions(self, values: dict) -> list[Condition]:
-        cfg = self.cfg.get("filter")
-        if not cfg:
-            return []
-        param = cfg.get("param", "filter")
-        expression = values.get(param)
-        if not expression:
-            return []
-        out = []
-        for term in split_terms(expression):
-            m = _TERM.match(term)
-            if not m:
-                raise bad_request(f"'{param}': cannot read {term!r}; expected op(attribute,value), e.g. eq(code,10OFF)", param)
-            op, field, value = m.group("op"), m.group("field"), m.group("value")
-            rule = cfg["fields"].get(field)
-            if rule is None:
-                raise bad_request(f"'{param}': cannot filter on {field!r}; filterable: {', '.join(cfg['fields'])}", param)
-            if op not in rule["ops"]:
-                raise bad_request(f"'{param}': {field!r} supports {', '.join(rule['ops'])}, not {op!r}", param)
-            if "time" in rule:
-                value = pad_time(value, rule["time"], op)
-            out.append(Condition(rule.get("path", field), op, value))
-        return out
-
-    def render(self, page: Page, query: Query, request: RequestInfo) -> Rendered:
-        p = self.paging_cfg
-        total, offset, limit = page.total, page.offset, page.limit
-        pages = pages_for(total, limit)
-        link = request.linker(p["offset"], p["limit"])
-        at = lambda o: link(**{p["offset"]: o, p["limit"]: limit})
-        links = {
-            "current": at(offset),
-            "first": at(0),
-            "last": at((pages - 1) * limit) if pages > 1 else None,
-            "next": at(offset + limit) if offset + limit < total else None,
-            "prev": at(max(0, offset - limit)) if offset > 0 else None,
-        }
-        meta = {"page": {"current": offset // limit + 1, "limit": limit, "offset": offset, "total": pages},
-                "results": {"total": total}}
-        return Rendered({"data": page.items, "links": links, "meta": meta})
-
-    def error_body(self, error: RequestError) -> Any:
-        if not error.problems:
-            return {"errors": [{"status": error.status, "title": error.title}]}
-        return {"errors": [
-            {"status": error.status, "title": error.title, "detail": p.message,
-             **({"source": p.parameter} if p.parameter else {})}
-            for p in error.problems
-        ]}
-
-    def total_of(self, body: Any) -> int:
-        return body["meta"]["results"]["total"]
+def conditions(cfg: dict, values: dict) -> list[Condition]:
+    """The conditions a filter expression asks for; a term that cannot be read is a 400 naming it."""
+    param = cfg.get("param", "filter")
+    expression = values.get(param)
+    if not expression:
+        return []
+    out = []
+    for term in split_terms(expression):
+        m = _TERM.match(term)
+        if not m:
+            raise bad_request(f"'{param}': cannot read {term!r}; expected op(attribute,value), e.g. eq(code,10OFF)", param)
+        op, field, value = m.group("op"), m.group("field"), m.group("value")
+        rule = cfg["fields"].get(field)
+        if rule is None:
+            raise bad_request(f"'{param}': cannot filter on {field!r}; filterable: {', '.join(cfg['fields'])}", param)
+        if op not in rule["ops"]:
+            raise bad_request(f"'{param}': {field!r} supports {', '.join(rule['ops'])}, not {op!r}", param)
+        if "time" in rule:
+            value = pad_time(value, rule["time"], op)
+        out.append(Condition(rule.get("path", field), op, value))
+    return out

@@ -1,10 +1,15 @@
-"""Reports in the TeamUp manner: `total`, `column_headers`, `rows`; a `columns` selection (both
-`customer.id` and `customer_id` forms, required columns always kept), multi-key `sort` mirrored in
-`column_headers[].sorted`, CSV or JSON output, and Django REST framework-style errors.
+"""Report columns: a `columns` selection, `column_headers` that mirror the sort, and CSV output.
+
+A report-style API names its columns and lets the client choose them. A spec selects this with
+`x-mock.columns`; the envelope prints the headers with `$column_headers` and the rows with `$items`:
 
     columns: {customer.id: {label: Customer ID, aliases: [customer_id], sortable: true, required: true}, ...}
+    columns_param: columns            # the query parameter that picks columns (default `columns`)
     default_columns: [customer.id, ...]
-    format: {param: format}
+    csv_expand: {customer: [id, name]} # an object column spread over one CSV cell per attribute
+    format: {param: format}           # `format=csv|json` picks the documented media type by subtype
+
+Required columns are always kept; `customer_id` and `customer.id` (an alias) name the same column.
 """
 
 from __future__ import annotations
@@ -13,58 +18,36 @@ import csv
 import io
 from typing import Any
 
-from .. import fieldsets
-from ..errors import RequestError
 from ..dotted import getter
-from ..query import Page, Query
-from .base import Dialect, Rendered, RequestInfo
+from ..query import Query
 
 HEADER_FLAGS = ("holds_customer_id", "required")
 
 
-class ReportDialect(Dialect):
-    name = "report"
-
-    def __init__(self, op):
-        super().__init__(op)
-        self.columns: dict[str, dict] = self.cfg.get("columns", {})
+class Columns:
+    def __init__(self, cfg: dict):
+        self.columns: dict[str, dict] = cfg["columns"]
+        self.param = cfg.get("columns_param", "columns")
         self.alias: dict[str, str] = {}
         for key, col in self.columns.items():
             self.alias[key] = key
             for alias in col.get("aliases", []):
                 self.alias[alias] = key
-        self.default_columns: list[str] = self.cfg.get("default_columns", list(self.columns))
+        self.default: list[str] = cfg.get("default_columns", list(self.columns))
         self.required = [k for k, c in self.columns.items() if c.get("required")]
-        # `format` values name the documented media types by subtype: csv -> text/csv, json -> application/json.
-        self.format_param = self.cfg.get("format", {}).get("param", "format")
-        param = op.query_params.get(self.format_param)
-        formats = (param.schema.get("enum") if param else None) or []
-        self.format_media = {f: m for f in formats for m in self.media_types if m.partition("/")[2] == f}
+        self.expand: dict[str, list[str]] = cfg.get("csv_expand", {})
 
-    def offered(self, values: dict) -> list[str]:
-        """`format` decides when sent; otherwise `Accept` picks, the documented default first."""
-        fmt = values.get(self.format_param)
-        if fmt not in self.format_media:
-            return self.media_types
-        chosen = self.format_media[fmt]
-        if self.format_param in values.given:
-            return [chosen]
-        return [chosen] + [m for m in self.format_media.values() if m != chosen]
-
-    def with_media(self, values: dict, media_type: str) -> None:
-        for fmt, media in self.format_media.items():
-            if media == media_type:
-                values[self.format_param] = fmt
-
-    def fieldset(self, values: dict) -> list[str]:
-        raw = values.get(self.cfg.get("columns_param", "columns"))
-        chosen = [self.alias[c] for c in raw] if raw else list(self.default_columns)
+    def chosen(self, values: dict) -> list[str]:
+        """The columns asked for (or the default), required ones first, de-duplicated in the order asked."""
+        raw = values.get(self.param)
+        chosen = [self.alias[c] for c in raw] if raw else list(self.default)
         for key in reversed(self.required):
             if key not in chosen:
                 chosen.insert(0, key)
-        return list(dict.fromkeys(chosen))  # de-duplicated, in the order asked
+        return list(dict.fromkeys(chosen))
 
-    def _headers(self, keys: list[str], query: Query) -> list[dict]:
+    def headers(self, keys: list[str], query: Query) -> list[dict]:
+        """One header per column; `sorted: {order, priority}` on the columns the page is sorted by."""
         sorted_on = {}
         for priority, key in enumerate(query.sort):
             sorted_on.setdefault(key.field, {"order": "desc" if key.descending else "asc", "priority": priority})
@@ -80,22 +63,13 @@ class ReportDialect(Dialect):
             headers.append(header)
         return headers
 
-    def render(self, page: Page, query: Query, request: RequestInfo) -> Rendered:
-        keys: list[str] = query.fields
-        fmt = query.extra["values"].get(self.cfg.get("format", {}).get("param", "format"), "json")
-        if fmt == "csv":
-            return Rendered(self._csv(page.items, keys), media_type="text/csv")
-        rows = fieldsets.keep_each(page.items, keys)
-        return Rendered({"total": page.total, "column_headers": self._headers(keys, query), "rows": rows})
-
-    def _csv(self, items: list[dict], keys: list[str]) -> str:
+    def csv(self, items: list[dict], keys: list[str]) -> str:
         """One header row of column labels; object columns spread over one cell per attribute."""
         flat: list[tuple[str, str]] = []  # (label, dotted key)
         for key in keys:
-            subkeys = self.cfg.get("csv_expand", {}).get(key)
+            subkeys = self.expand.get(key)
             if subkeys:
-                flat += [(self.columns.get(f"{key}.{s}", {}).get("label") or f"{self.columns[key]['label']} {'ID' if s == 'id' else s.replace('_', ' ').title()}",
-                          f"{key}.{s}") for s in subkeys]
+                flat += [(self._sublabel(key, s), f"{key}.{s}") for s in subkeys]
             else:
                 flat.append((self.columns[key]["label"], key))
         out = io.StringIO()
@@ -106,16 +80,34 @@ class ReportDialect(Dialect):
             writer.writerow(["" if (v := read(item)) is None else v for read in readers])
         return out.getvalue()
 
-    def error_body(self, error: RequestError) -> Any:
-        if error.status == 400 and error.problems:
-            body: dict[str, list[str]] = {}
-            for p in error.problems:  # Django REST framework keys problems by field, or `non_field_errors`
-                body.setdefault(p.parameter or "non_field_errors", []).append(p.message)
-            return body
-        return {"detail": "; ".join(p.message for p in error.problems) or error.title}
+    def _sublabel(self, key: str, sub: str) -> str:
+        declared = self.columns.get(f"{key}.{sub}", {}).get("label")
+        return declared or f"{self.columns[key]['label']} {'ID' if sub == 'id' else sub.replace('_', ' ').title()}"
 
-    def items_of(self, body: Any) -> list:
-        return body["rows"]
 
-    def total_of(self, body: Any) -> int:
-        return body["total"]
+class FormatParam:
+    """`format=csv|json`: a query parameter that picks one of the documented media types by subtype.
+
+    Sent, it decides (and an `Accept` that excludes it is a 406); absent, `Accept` picks among the
+    documented types, the documented default first."""
+
+    def __init__(self, param: str, enum: list[str], media_types: list[str]):
+        self.param = param
+        self.media = {f: m for f in enum for m in media_types if m.partition("/")[2] == f}
+
+    def offered(self, values: Any, media_types: list[str]) -> list[str]:
+        fmt = values.get(self.param)
+        if fmt not in self.media:
+            return media_types
+        chosen = self.media[fmt]
+        if self.param in getattr(values, "given", ()):
+            return [chosen]
+        return [chosen] + [m for m in self.media.values() if m != chosen]
+
+    def with_media(self, values: dict, media_type: str) -> None:
+        for fmt, media in self.media.items():
+            if media == media_type:
+                values[self.param] = fmt
+
+    def chosen(self, values: dict) -> str | None:
+        return values.get(self.param)

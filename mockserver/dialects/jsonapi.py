@@ -1,110 +1,18 @@
-"""JSON:API in the Laravel manner: `page`/`offset`/`limit` (offset wins), `links`, `meta.total`,
-`included` built from the page's relationships, `only`/`except` fieldsets with `resource.attribute`
-dot notation (also for included resources), and JSON:API error objects.
+"""JSON:API resources: `included` compound documents, per-resource self links, and `only`/`except`
+sparse fieldsets with `resource.attribute` dot notation (also for included resources).
 
+A spec selects each piece in `x-mock`; the envelope prints the compound part with `$included`:
+
+    fieldsets: {only: only, except: except, type: discountCodes}   # parameter names, the main type
     included: {currencies: Currency}     # relationship name -> entity that resolves its ids
-    fieldsets: {only: only, except: except, type: discountCodes}
+    self_links: true                     # each resource gets `links.self` (`?id=` of this path)
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
-from ..errors import RequestError, bad_request
-from ..query import Page, Query
-from .base import Dialect, Rendered, RequestInfo, pages_for
-
-
-class JsonApiDialect(Dialect):
-    name = "jsonapi"
-    trailing_slash = "same"  # Laravel routes `/x/` as `/x`
-    validation_status = 422
-
-    # ------------------------------------------------------------------------- fieldsets
-    def fieldset(self, values: dict) -> Any:
-        cfg = self.cfg.get("fieldsets")
-        if not cfg:
-            return None
-        main = cfg.get("type", "")
-        only = by_type(values.get(cfg.get("only", "only")), main)
-        exclude = by_type(values.get(cfg.get("except", "except")), main)
-        clash = sorted(set(only) & set(exclude))
-        if clash:
-            raise bad_request(f"'only' and 'except' both reference {', '.join(clash)}; use one per resource",
-                              cfg.get("except", "except"), status=self.validation_status)
-        if not only and not exclude:
-            return None
-        return {"only": only, "except": exclude}
-
-    @staticmethod
-    def _project(resource: dict, fields: dict | None) -> dict:
-        if not fields:
-            return resource
-        kind = resource.get("type")
-        attributes = resource.get("attributes", {})
-        if kind in fields["only"]:
-            attributes = {k: v for k, v in attributes.items() if k in fields["only"][kind]}
-        if kind in fields["except"]:
-            attributes = {k: v for k, v in attributes.items() if k not in fields["except"][kind]}
-        return {**resource, "attributes": attributes}
-
-    # -------------------------------------------------------------------------- envelope
-    def render(self, page: Page, query: Query, request: RequestInfo) -> Rendered:
-        data = [self._with_self_link(self._project(it, query.fields), request) for it in page.items]
-        body = {"data": data, "links": self._links(page, query, request), "meta": {"total": page.total}}
-        if self.cfg.get("included"):
-            body["included"] = [self._project(r, query.fields) for r in self._included(page.items, request)]
-        return Rendered(body, media_type="application/vnd.api+json" if self.cfg.get("media_type") == "jsonapi" else "application/json")
-
-    def _with_self_link(self, resource: dict, request: RequestInfo) -> dict:
-        if not self.cfg.get("self_links"):
-            return resource
-        return {**resource, "links": {"self": f"{request.base_url}{request.path}?id={resource['id']}"}}
-
-    def _included(self, items: list[dict], request: RequestInfo) -> list[dict]:
-        seen: dict[tuple, dict] = {}
-        for item in items:
-            for rel_name, entity in self.cfg["included"].items():
-                rel = (item.get("relationships") or {}).get(rel_name)
-                if not rel:
-                    continue
-                refs = rel.get("data", rel)
-                for ref in refs if isinstance(refs, list) else [refs]:
-                    key = (ref["type"], ref["id"])
-                    if key not in seen:
-                        seen[key] = request.entity(self.op.spec.name, entity, ref["id"])
-        return list(seen.values())
-
-    def _links(self, page: Page, query: Query, request: RequestInfo) -> dict:
-        p = self.paging_cfg
-        total, offset, limit = page.total, page.offset, page.limit
-        last_page = max(pages_for(total, limit), 1)
-        if query.extra.get("mode") == "offset":
-            link = request.linker(p["offset"])
-            at = lambda o: link(**{p["offset"]: o})
-            return {"first": at(0), "last": at((last_page - 1) * limit),
-                    "prev": at(max(0, offset - limit)) if offset > 0 else None,
-                    "next": at(offset + limit) if offset + limit < total else None,
-                    "self": at(offset)}
-        number = offset // limit + 1
-        link = request.linker(p["page"])
-        at = lambda n: link(**{p["page"]: n})
-        return {"first": at(1), "last": at(last_page),
-                "prev": at(number - 1) if number > 1 else None,
-                "next": at(number + 1) if offset + limit < total else None,
-                "self": at(number)}
-
-    def error_body(self, error: RequestError) -> Any:
-        if not error.problems:
-            return {"errors": [{"status": str(error.status), "title": error.title}]}
-        return {"errors": [
-            {"status": str(error.status), "title": error.title, "detail": p.message,
-             **({"source": {"parameter": p.parameter}} if p.parameter else {})}
-            for p in error.problems
-        ]}
-
-    def total_of(self, body: Any) -> int:
-        return body["meta"]["total"]
+from ..errors import bad_request
 
 
 def by_type(raw: str | None, main: str) -> dict[str, set[str]]:
@@ -125,3 +33,55 @@ def fieldsets_clash(query: dict, main: str) -> bool:
     if not isinstance(only, str) or not isinstance(exclude, str):
         return False
     return bool(set(by_type(only, main)) & set(by_type(exclude, main)))
+
+
+class TypedFieldsets:
+    """`only=`/`except=` by resource type; naming one type in both is refused."""
+
+    def __init__(self, cfg: dict, status: int):
+        self.only, self.exclude = cfg.get("only", "only"), cfg.get("except", "except")
+        self.main, self.status = cfg.get("type", ""), status
+
+    def read(self, values: dict) -> dict | None:
+        only = by_type(values.get(self.only), self.main)
+        exclude = by_type(values.get(self.exclude), self.main)
+        clash = sorted(set(only) & set(exclude))
+        if clash:
+            raise bad_request(f"'{self.only}' and '{self.exclude}' both reference {', '.join(clash)}; use one per resource",
+                              self.exclude, status=self.status)
+        if not only and not exclude:
+            return None
+        return {"only": only, "except": exclude}
+
+
+def project(resource: dict, fields: dict | None) -> dict:
+    """The resource with only the attributes its type's fieldset keeps."""
+    if not fields:
+        return resource
+    kind = resource.get("type")
+    attributes = resource.get("attributes", {})
+    if kind in fields["only"]:
+        attributes = {k: v for k, v in attributes.items() if k in fields["only"][kind]}
+    if kind in fields["except"]:
+        attributes = {k: v for k, v in attributes.items() if k not in fields["except"][kind]}
+    return {**resource, "attributes": attributes}
+
+
+def with_self_link(resource: dict, base: str) -> dict:
+    return {**resource, "links": {"self": f"{base}?id={resource['id']}"}}
+
+
+def included(items: list[dict], relationships: dict[str, str], resolve: Callable[[str, Any], dict]) -> list[dict]:
+    """The distinct resources the page's relationships reference, in first-seen order."""
+    seen: dict[tuple, dict] = {}
+    for item in items:
+        for rel_name, entity in relationships.items():
+            rel = (item.get("relationships") or {}).get(rel_name)
+            if not rel:
+                continue
+            refs = rel.get("data", rel)
+            for ref in refs if isinstance(refs, list) else [refs]:
+                key = (ref["type"], ref["id"])
+                if key not in seen:
+                    seen[key] = resolve(entity, ref["id"])
+    return list(seen.values())

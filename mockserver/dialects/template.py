@@ -1,18 +1,30 @@
-"""A vendor's envelope as data: `dialect: template` renders pages and errors from templates in the spec.
+"""A vendor's shape as data: every bundled spec renders its pages and errors from templates in `x-mock`.
 
     x-mock:
-      dialect: template
       envelope: {limit: $limit, offset: $offset, count: $count, total: $total, results: $items}
       errors: {statusCode: $status, message: $message, errors: [{code: InvalidInput, message: $problem.message}]}
 
 Page placeholders: `$items`, `$total`, `$count` (items on this page), `$offset`, `$limit`, `$page`,
-`$pages`, and `$links.first|prev|self|next|last` (null where there is no such page). Error
-placeholders: `$status`, `$title`, `$message` (all problems in one line), `$messages` (a list), and
-in a one-element list template, `$problem.message|parameter|location`, repeated per problem.
-`errors_by_status: {"400": ...}` overrides the error template for one status (NestJS lists its 400
-messages, but prints one string for a 401), and `trailing_slash: same` serves `/x/` as `/x`.
-A string that is not exactly a placeholder is kept as written. `fields: {param}` projects items
-with dot notation (unknown names dropped). Paging, sort and filters are the generic `x-mock` blocks.
+`$pages`, `$links.first|prev|self|next|last` (null where there is no such page), and with the
+pieces below `$column_headers` and `$included`.
+Error placeholders: `$status`, `$title`, `$message` (all problems in one line), `$messages` (a
+list), `$messages_by_parameter` (`{parameter: [message, ...]}`; problems naming no parameter go
+under `unnamed_problems`), and in a one-element list template `$problem.message|detail|parameter|location`,
+repeated per problem (`detail` is null for an error without problems; `message` is then the title).
+`$name|string` prints a value as a string (JSON:API's `"status": "422"`). A key ending in `?` is
+left out when its value is null (or an object of nulls): `"source?": {parameter: $problem.parameter}`.
+A string that is not a placeholder is kept as written.
+
+The rest is a choice of reusable pieces, each selected by its own key:
+    errors_by_status: {"400": ...}   another error template for one status
+    validation_status: 422           the status of a refused parameter (default 400)
+    trailing_slash: same             `/x/` served as `/x` (Express, Laravel); default: a 404
+    links: {style: offset|page|as-requested, carry: window|position, last: always|beyond-first}
+    fields: {param}                  dot-notation sparse fieldsets (unknown names dropped)
+    fieldsets / included / self_links   JSON:API resources (jsonapi.py)
+    columns / format / csv_expand       report columns and CSV (columns.py)
+    filter                           the `op(field,value)` filter language (calls.py)
+Paging, sort and filters are the generic `x-mock` blocks (params.py).
 """
 
 from __future__ import annotations
@@ -22,21 +34,40 @@ from typing import Any
 from .. import fieldsets
 from ..errors import RequestError
 from ..query import Page, Query
+from . import calls, jsonapi
 from .base import Dialect, Rendered, RequestInfo, pages_for
+from .columns import Columns, FormatParam
+
+_DEFAULT_ENVELOPE = {"data": "$items", "total": "$total"}
+_DEFAULT_ERRORS = {"status": "$status", "message": "$message"}
 
 
 def fill(template: Any, values: dict) -> Any:
     """The template with each `$name` string replaced by its value."""
     if isinstance(template, str) and template.startswith("$"):
-        return values.get(template[1:], template)
+        name, _, conversion = template[1:].partition("|")
+        value = values.get(name, template)
+        return str(value) if conversion == "string" and value is not None else value
     if isinstance(template, dict):
-        return {k: fill(v, values) for k, v in template.items()}
+        out = {}
+        for key, node in template.items():
+            value = fill(node, values)
+            if key.endswith("?"):
+                if _empty(value):
+                    continue
+                key = key[:-1]
+            out[key] = value
+        return out
     if isinstance(template, list):
         if len(template) == 1 and "problems" in values and _mentions(template[0], "$problem."):
             return [fill(template[0], {**values, **{f"problem.{k}": v for k, v in p.items()}})
                     for p in values["problems"]]
         return [fill(v, values) for v in template]
     return template
+
+
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, dict) and all(_empty(v) for v in value.values()))
 
 
 def _mentions(node: Any, prefix: str) -> bool:
@@ -54,18 +85,47 @@ class TemplateDialect(Dialect):
 
     def __init__(self, op):
         super().__init__(op)
-        # `/x/` as `/x` (Express, Laravel: `same`) or a 404 (Django: the default), as the vendor's framework routes it
-        self.trailing_slash = self.cfg.get("trailing_slash", "404")
-        self.envelope = self.cfg.get("envelope") or {"data": "$items", "total": "$total"}
+        cfg = self.cfg
+        self.trailing_slash = cfg.get("trailing_slash", "404")
+        self.validation_status = cfg.get("validation_status", 400)
+        self.envelope = cfg.get("envelope") or _DEFAULT_ENVELOPE
         self.has_links = _mentions(self.envelope, "$links.")  # links cost URL encoding: only when printed
+        self.links_cfg: dict = cfg.get("links") or {}
+        self.columns = Columns(cfg) if cfg.get("columns") else None
+        self.typed = jsonapi.TypedFieldsets(cfg["fieldsets"], self.validation_status) if cfg.get("fieldsets") else None
+        self.fields_param = (cfg.get("fields") or {}).get("param")
+        self.format = None
+        if cfg.get("format"):
+            param = cfg["format"]["param"]
+            schema = op.query_params[param].schema if param in op.query_params else {}
+            self.format = FormatParam(param, schema.get("enum") or [], self.media_types)
+        self.json_media = next((m for m in self.media_types if m.endswith("json")), "application/json")
+
+    # ------------------------------------------------------------------ content negotiation
+    def offered(self, values: dict) -> list[str]:
+        return self.format.offered(values, self.media_types) if self.format else self.media_types
+
+    def with_media(self, values: dict, media_type: str) -> None:
+        if self.format:
+            self.format.with_media(values, media_type)
+
+    # ----------------------------------------------------------------------- request side
+    def conditions(self, values: dict) -> list:
+        return calls.conditions(self.cfg["filter"], values) if self.cfg.get("filter") else []
 
     def fieldset(self, values: dict) -> Any:
-        param = (self.cfg.get("fields") or {}).get("param")
-        raw = values.get(param) if param else None
+        if self.columns:
+            return self.columns.chosen(values)
+        if self.typed:
+            return self.typed.read(values)
+        raw = values.get(self.fields_param) if self.fields_param else None
         return [f.strip() for f in raw.split(",") if f.strip()] if raw else None
 
+    # ---------------------------------------------------------------------- response side
     def render(self, page: Page, query: Query, request: RequestInfo) -> Rendered:
-        items = page.items if query.fields is None else fieldsets.keep_each(page.items, query.fields)
+        if self.format and self.columns and self.format.chosen(query.extra["values"]) == "csv":
+            return Rendered(self.columns.csv(page.items, query.fields), media_type="text/csv")
+        items = self._items(page.items, query, request)
         limit, offset, total = page.limit, page.offset, page.total
         pages = pages_for(total, limit)
         values = {
@@ -73,32 +133,65 @@ class TemplateDialect(Dialect):
             "page": offset // limit + 1 if limit else 1, "pages": pages,
         }
         if self.has_links:
-            values.update(self._links(request, offset, limit, total, pages))
-        return Rendered(fill(self.envelope, values))
+            values.update(self._links(request, query, offset, limit, total, pages))
+        if self.columns:
+            values["column_headers"] = self.columns.headers(query.fields, query)
+        if self.cfg.get("included"):
+            resolve = lambda entity, key: request.entity(self.op.spec.name, entity, key)
+            values["included"] = [jsonapi.project(r, query.fields if self.typed else None)
+                                  for r in jsonapi.included(page.items, self.cfg["included"], resolve)]
+        return Rendered(fill(self.envelope, values), media_type=self.json_media)
 
-    def _links(self, request: RequestInfo, offset: int, limit: int, total: int, pages: int) -> dict:
-        link = request.linker(*[n for n in (self.paging_cfg.get(k) for k in ("offset", "limit", "page", "page_size")) if n])
+    def _items(self, items: list, query: Query, request: RequestInfo) -> list:
+        if self.typed:
+            items = [jsonapi.project(it, query.fields) for it in items]
+        elif query.fields is not None:
+            items = fieldsets.keep_each(items, query.fields)
+        if self.cfg.get("self_links"):
+            base = f"{request.base_url}{request.path}"
+            items = [jsonapi.with_self_link(it, base) for it in items]
+        return items
+
+    def _links(self, request: RequestInfo, query: Query, offset: int, limit: int, total: int, pages: int) -> dict:
+        """Links in the paging style the spec names (or the request used), carrying the whole
+        window or only the position, the rest of the query as sent."""
+        p, cfg = self.paging_cfg, self.links_cfg
+        style = cfg.get("style") or ("offset" if p.get("offset") else "page")
+        if style == "as-requested":
+            style = "page" if query.extra.get("mode") == "page" and p.get("page") else "offset"
+        position = p["offset"] if style == "offset" else p["page"]
+        window = cfg.get("carry", "window") == "window"
+        link = request.linker(*([n for n in (p.get(k) for k in ("offset", "limit", "page", "page_size")) if n]
+                                if window else [position]))
 
         def at(start: int) -> str:
-            return link(**self.page_params(start, limit))
+            where = start if style == "offset" else start // limit + 1 if limit else 1
+            return link(**{position: where, **({p["limit"]: limit} if window else {})})
 
+        last = max(pages - 1, 0) * limit
         return {
             "links.first": at(0), "links.self": at(offset),
             "links.prev": at(max(0, offset - limit)) if offset > 0 else None,
             "links.next": at(offset + limit) if offset + limit < total else None,
-            "links.last": at(max(pages - 1, 0) * limit),
+            "links.last": None if cfg.get("last") == "beyond-first" and pages <= 1 else at(last),
         }
 
     def error_body(self, error: RequestError) -> Any:
-        problems = [{"message": p.message, "parameter": p.parameter, "location": p.location} for p in error.problems]
+        problems = [{"message": p.message, "detail": p.message, "parameter": p.parameter, "location": p.location}
+                    for p in error.problems]
         messages = [p["message"] for p in problems] or [error.title]
+        by_parameter: dict[str, list[str]] = {}
+        unnamed = self.cfg.get("unnamed_problems", "errors")
+        for p in problems or [{"message": error.title, "parameter": None}]:
+            by_parameter.setdefault(p["parameter"] or unnamed, []).append(p["message"])
         values = {"status": error.status, "title": error.title, "message": "; ".join(messages),
-                  "messages": messages, "problems": problems or [{"message": error.title, "parameter": None,
-                                                                 "location": None}]}
+                  "messages": messages, "messages_by_parameter": by_parameter,
+                  "problems": problems or [{"message": error.title, "detail": None, "parameter": None, "location": None}]}
         by_status = self.cfg.get("errors_by_status") or {}
-        template = by_status.get(str(error.status)) or self.cfg.get("errors") or {"status": "$status", "message": "$message"}
+        template = by_status.get(str(error.status)) or self.cfg.get("errors") or _DEFAULT_ERRORS
         return fill(template, values)
 
+    # ---------------------------------------------------------------------- contract side
     def items_of(self, body: Any) -> list:
         return _at(body, _path_to(self.envelope, "$items"))
 
@@ -114,7 +207,7 @@ def _path_to(template: Any, placeholder: str) -> list[str] | None:
         for key, value in template.items():
             found = _path_to(value, placeholder)
             if found is not None:
-                return [key, *found]
+                return [key.rstrip("?"), *found]
     return None
 
 
