@@ -59,6 +59,8 @@ class Recipe:
         self.key_params: list[str] = list(cfg.get("key", []))
         self.size_rule = SizeRule.from_spec(cfg.get("size"))
         self.identity: str | None = cfg.get("identity")
+        # The identity alone (a prefix of the generation order): what `listed_in` checks list.
+        self.identity_prefix = compiler.compile_prefix(self.item_schema, self.identity) if self.identity else None
         # Fields that repeat in a cycle: their sums and filters have closed forms (periodic.py).
         self.cycle_fields: dict[str, CycleField] = dict(_cycle_fields(self.item_schema))
         # Fields whose values grow with the index: sorting or range-filtering on them is free.
@@ -155,11 +157,23 @@ class World:
                 collection = self.collection_for(parent, parent_params)
                 if len(collection) > LISTED_CHECK_MAX:
                     return True
-                identities = frozenset(str(dig(item, parent.identity)) for item in collection.items())
+                identities = frozenset(str(dig(item, parent.identity)) for item in self._identities(collection))
             finally:
                 self._listing.discard(parent_key)
             self.listed.put(parent_key, identities)
         return str(params.get(rule["identity"], "")) in identities
+
+    def _identities(self, collection: "Collection") -> list:
+        """The items of a collection as far as their identity: generated only up to it (a prefix of
+        each item's draws, so the same value the whole item has), unless the items are at hand."""
+        recipe = collection.recipe
+        cached = self.materialized.get(collection.cache_key)
+        if cached is not None or collection.merged is not None or recipe.identity_prefix is None or collection.scenario:
+            return collection.items()
+        base = collection_key(self.seed, recipe.id, *collection.key, collection.size, collection.scenario)
+        params, partial = collection.params_items, recipe.identity_prefix
+        return [partial(Ctx(Draws(item_key(base, i)), i, collection.size, dict(params), self.now_ms, self.seed, self))
+                for i in range(collection.size)]
 
     @lru_cache(maxsize=100_000)
     def _size(self, recipe_id: str, key: tuple) -> int:

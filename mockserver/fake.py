@@ -359,6 +359,83 @@ class SchemaCompiler:
             return normal, edge_aware
         return base, base
 
+    def compile_prefix(self, schema: dict, dotted: str) -> Gen | None:
+        """A generator of an item only as far as the field at `dotted` (an identity): every field
+        generated before it, in generation order, then it, and nothing after. The draws are
+        sequential, so what it yields at `dotted` is what the full generator yields there; a code's
+        identity costs one field instead of a code and its first usage. None where the path is not
+        a chain of plain objects and arrays (the caller generates whole items)."""
+        return self._prefix(schema, dotted.split(".")) if dotted else None
+
+    def _prefix(self, schema: dict, parts: list[str]) -> Gen | None:
+        if not parts or not _is_container(schema):
+            return self.compile(schema)
+        hint = schema.get("x-faker", {})
+        if isinstance(hint, str) or hint.get("nulls") or hint.get("null_cycle") or hint.get("skip"):
+            return None
+        kinds = schema.get("type") if isinstance(schema.get("type"), list) else [schema.get("type")]
+        if "properties" in schema:
+            return self._object_prefix(schema, hint, parts)
+        if "array" in kinds and parts[0].isdigit():
+            item_schema = schema.get("items", {})
+            upto, rest = int(parts[0]), self._prefix(item_schema, parts[1:])
+            if rest is None:
+                return None
+            whole = self.compile(item_schema)
+            lo, hi = hint.get("count", [schema.get("minItems", 0), schema.get("maxItems", 3)])
+
+            def make(ctx: Ctx) -> list:
+                n = lo if lo == hi else ctx.rng.randint(lo, hi)  # as _array draws it
+                out = [whole(ctx) for _ in range(min(n, upto))]
+                if n > upto:
+                    out.append(rest(ctx))
+                return out
+
+            return make
+        return None
+
+    def _object_prefix(self, schema: dict, hint: dict, parts: list[str]) -> Gen | None:
+        props = [(name, sub) for name, sub in schema.get("properties", {}).items()]
+        early = [n for n in hint.get("first", []) if n in dict(props)]
+        if early:
+            props.sort(key=lambda p: p[0] not in early)
+        names = [name for name, _ in props]
+        if parts[0] not in names:
+            return None
+        at = names.index(parts[0])
+        before = tuple((name, self._pair(sub, name)[0], _omit_code(sub, name)) for name, sub in props[:at])
+        target, target_omit = self._prefix(props[at][1], parts[1:]), _omit_code(props[at][1], parts[0])
+        if target is None:
+            return None
+        name_at = parts[0]
+        binds = [(name, b["entity"], compile_expr(str(b.get("id", "index")), f"<bind {name}>"))
+                 for name, b in hint.get("bind", {}).items()]
+        compiler = self
+
+        def make(ctx: Ctx) -> dict:  # the object fast path of _object, stopped after the target
+            saved_obj, saved_times, saved_bound = ctx.obj, ctx.times, ctx.bound
+            pushed = bool(saved_obj or saved_times)
+            if pushed:
+                ctx.outer.append((saved_obj, saved_times))
+            obj = ctx.obj = {}
+            ctx.times = {}
+            if binds:
+                here = ctx.bound = dict(saved_bound)
+                for name, entity, id_of in binds:
+                    here[name] = compiler.entity(entity, id_of(ctx), ctx)
+            for name, gen, omit in before:
+                if omit is not None and omit(ctx):
+                    continue
+                obj[name] = gen(ctx)
+            if target_omit is None or not target_omit(ctx):
+                obj[name_at] = target(ctx)
+            if pushed:
+                ctx.outer.pop()
+            ctx.obj, ctx.times, ctx.bound = saved_obj, saved_times, saved_bound
+            return obj
+
+        return make
+
     def _base(self, schema: dict, hint: dict, prop: str) -> Gen:
         if "const" in hint or "const" in schema:
             value = hint["const"] if "const" in hint else schema["const"]
@@ -504,7 +581,7 @@ class SchemaCompiler:
                     else:
                         out.append(element)
                 return out
-            return [item(ctx) for _ in range(ctx.rng.randint(lo, hi))]
+            return [item(ctx) for _ in range(lo if lo == hi else ctx.rng.randint(lo, hi))]  # a fixed count draws nothing
 
         return make
 
