@@ -266,7 +266,7 @@ def _unknown(text: str, fields: set, source: str, where: str) -> list[str]:
     except SyntaxError:
         return []  # said by _expressions
     local = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
-    local |= {a.arg for n in ast.walk(tree) if isinstance(n, ast.arg)}  # lambda parameters
+    local |= {n.arg for n in ast.walk(tree) if isinstance(n, ast.arg)}  # lambda parameters
     known = set(EXPRESSION_NAMES) | set(BUILTIN_NAMES) | fields | local
     used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
     out = []
@@ -344,6 +344,11 @@ def _said(error, kind: str) -> str:
     options = getattr(getattr(error, "kind", None), "options", None)
     if type(getattr(error, "kind", None)).__name__ == "Enum" and isinstance(options, list):
         message = f"{error.instance!r} is not one of {', '.join(map(repr, options))}"  # all of them, not "2 other candidates"
+    if list(error.schema_path)[-1:] == ["dependentRequired"] and isinstance(error.instance, dict):
+        needs = _schema_at(kind, list(error.schema_path)) or {}
+        given = [k for k, deps in needs.items() if k in error.instance and any(d not in error.instance for d in deps)]
+        if given:
+            message += f" when `{given[0]}` is given (use {' and '.join(f'`{k}`' for k in [given[0], *needs[given[0]]])} together)"
     if "was unexpected" in message:
         known = _known_keys(kind, list(error.schema_path))
         if known:
@@ -352,13 +357,18 @@ def _said(error, kind: str) -> str:
 
 
 def _known_keys(kind: str, schema_path: list) -> list[str]:
+    schema = _schema_at(kind, schema_path[:-1])  # the path ends at `additionalProperties`
+    return list(schema.get("properties", {})) if isinstance(schema, dict) else []
+
+
+def _schema_at(kind: str, schema_path: list) -> Any:
     schema: Any = {"x-faker": X_FAKER, "x-mock": X_MOCK_OPERATION, "x-mock root": X_MOCK_ROOT}[kind]
-    for part in schema_path[:-1]:  # the path ends at `additionalProperties`
+    for part in schema_path:
         try:
             schema = schema[part]
         except (KeyError, IndexError, TypeError):
-            return []
-    return list(schema.get("properties", {})) if isinstance(schema, dict) else []
+            return None
+    return schema
 
 
 def _hints(node: Any, where: str) -> Iterator[tuple[str, Any]]:
