@@ -33,7 +33,7 @@ from typing import Any
 DOCUMENTED, IMPLIED, READING = "documented", "implied", "reading"
 ANY_ERROR = {
     "description": "Any error the API chooses (the vendor page documents none): a 4xx with a JSON body.",
-    "content": {"application/json": {"schema": {}}},
+    "content": {"application/json": {"schema": {}}, "application/problem+json": {"schema": {}}},  # RFC 9457 is JSON too
 }
 
 

@@ -138,7 +138,8 @@ class OperationEndpoint:
             rendering = self.cache.get(key)
             if rendering is None:
                 rendering = self.render(request, prefer)
-                self.cache.put(key, rendering)
+                if rendering.status != 503:  # a 503 (an index being built: sortindex.py) is not the answer for good
+                    self.cache.put(key, rendering)
         except RequestError as error:  # from the per-request controls: never cached
             rendering = self.rendering(self.error(error), request, [p.message for p in error.problems if error.status < 500])
         status, body, out = rendering.status, rendering.body, dict(rendering.headers)
@@ -318,8 +319,13 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Starlette:
         """404/405 in the envelope of the vendor whose paths the request was aimed at."""
         path = request.url.path
         message = f"no documented operation at {request.method} {path}"
+        headers = dict(getattr(exc, "headers", None) or {})
         if exc.status_code == 405:
             message = f"{request.method} is not documented for {path}"
+            # Every method documented at this path (Starlette names only the first route's).
+            allowed = {m for r in operation_routes if r.path_regex.match(path) for m in (r.methods or ())}
+            if allowed:
+                headers["Allow"] = ", ".join(sorted(allowed))
         elif path.endswith("/") and any(r.path_regex.match(path.rstrip("/")) for r in operation_routes):
             message += f" (the documented path has no trailing slash: {path.rstrip('/')})"
         if not path.startswith("/__mock/"):
@@ -330,7 +336,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Starlette:
         else:
             body = owner.dialect.error_body(RequestError(exc.status_code, [Problem(message)]))
         return json_response(body, exc.status_code, getattr(owner, "error_media_type", "application/json"),
-                             headers=getattr(exc, "headers", None))
+                             headers=headers or None)
 
     # Operations first: they take nearly all the traffic, and Starlette tries routes in order.
     # Admin bodies (a journal can be megabytes) go through GZipMiddleware; operations gzip once per

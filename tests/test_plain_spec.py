@@ -394,3 +394,31 @@ def test_a_page_numbered_envelope_fills_its_meta(envelopes):
     assert last["meta"]["has_more"] is False and 0 < len(last["data"]) <= 20
     assert (meta["last_page"] - 1) * 20 + len(last["data"]) == meta["total"]
     assert envelopes.get("/members", params={"per_page": 31}).status_code == 400
+
+
+def test_integer_formats_bound_parameters(pets):
+    assert pets.get("/pets", params={"offset": 2**31 - 1}).status_code == 200
+    refused = pets.get("/pets", params={"offset": 2**31})
+    assert refused.status_code == 400 and "int32" in refused.json()["errors"][0]["detail"]
+    assert pets.get(f"/pets/{2**63}").status_code == 400 and pets.get(f"/pets/{2**63 - 1}").status_code == 404
+
+
+def test_405_names_every_documented_method_of_the_path(pets):
+    response = pets.patch("/pets", json={})
+    assert response.status_code == 405 and response.headers["content-type"] == "application/problem+json"
+    assert set(response.headers["allow"].split(", ")) == {"GET", "HEAD", "POST"}
+
+
+def test_contracts_run_passes_against_the_mock_serving_the_plain_petstore(monkeypatch):
+    """The generic declarations (no x-contract anywhere) hold for our own mock: conformance
+    (schemas, statuses, content types, Allow, auth) and the writes' negative data."""
+    from contracts.cli import main as contracts
+    from mockserver.pytest_plugin import BackgroundServer
+
+    monkeypatch.setenv("CONTRACTS_TOKEN", "t")
+    with BackgroundServer(Settings(specs=[PETSTORE_FILE], token="t")) as server:
+        result = CliRunner().invoke(contracts, ["run", "--base-url", server.url, "--spec", PETSTORE_FILE, "--quiet",
+                                                "--max-examples", "5", "--allow-writes", "--seed", "1"],
+                                    catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "0 failed checks, 0 warned checks" in result.output and "5 operations" in result.output
