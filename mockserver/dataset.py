@@ -18,6 +18,7 @@ from .fake import Ctx, SchemaCompiler, cycle_sum, rng_for
 from .periodic import NOT_NULL, CycleField
 from .lru import WeightedLRU
 from .responses import response_cache
+from .sortindex import SortIndexes
 from .spec import Operation, Spec
 
 DEFAULT_NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -61,6 +62,8 @@ class Recipe:
         self.identity: str | None = cfg.get("identity")
         # The identity alone (a prefix of the generation order): what `listed_in` checks list.
         self.identity_prefix = compiler.compile_prefix(self.item_schema, self.identity) if self.identity else None
+        self.compiler = compiler
+        self._prefixes: dict[str, Any] = {}
         # Fields that repeat in a cycle: their sums and filters have closed forms (periodic.py).
         self.cycle_fields: dict[str, CycleField] = dict(_cycle_fields(self.item_schema))
         # Fields whose values grow with the index: sorting or range-filtering on them is free.
@@ -71,6 +74,20 @@ class Recipe:
 
     def key_of(self, params: dict) -> tuple:
         return tuple(str(params.get(name, "")) for name in self.key_params)
+
+    @property
+    def generation_order(self) -> list[str]:
+        """The item's top-level properties in the order they are generated (`first:` ones first)."""
+        names = list((self.item_schema.get("properties") or {}))
+        hint = self.item_schema.get("x-faker")
+        early = [n for n in (hint.get("first", []) if isinstance(hint, dict) else []) if n in names]
+        return early + [n for n in names if n not in early]
+
+    def prefix_for(self, head: str):
+        """A generator of items up to the top-level property `head` (whole items where there is none)."""
+        if head not in self._prefixes:
+            self._prefixes[head] = self.compiler.compile_prefix(self.item_schema, head) or self.generate
+        return self._prefixes[head]
 
 
 @dataclass(frozen=True)
@@ -111,6 +128,7 @@ class World:
         self.materialized = WeightedLRU(cache_items)  # whole collections, bounded by items held
         self.listed = WeightedLRU(2_000_000)  # parent (recipe, key) -> its identities (`listed_in`)
         self._listing: set = set()  # parents being listed right now
+        self.sort_indexes = SortIndexes()  # sorts/filters over collections too large to generate per request
 
     def recipe_for(self, op: Operation) -> Recipe:
         return self.recipes[f"{op.spec.name}:{op.operation_id}"]
@@ -207,6 +225,7 @@ class World:
         self.selections.clear()
         self.materialized.clear()
         self.listed.clear()
+        self.sort_indexes.clear()
         for compiler in self.compilers.values():
             compiler.entity_record.cache_clear()
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from typing import Any, Callable
 
-from . import periodic
+from . import periodic, sortindex
 from .dataset import Collection
 from .dotted import dig, getter
 from .query import Condition, Page, Query, SortKey
@@ -61,6 +61,8 @@ def select(collection: Collection, query: Query) -> Page:
             return page
 
     order = query.sort if natural != "asc" else ()
+    if hi - lo > sortindex.INLINE_MAX and collection.merged is None:  # too many to generate here: an index
+        return sortindex.page(collection, lo, hi, rest, order, query)
     selected = collection.world.selections.get((collection.cache_key, lo, hi, tuple(rest), order))
     if selected is None:
         selected = collection.items()[lo:hi]
