@@ -42,7 +42,9 @@ for every operation, so nothing is silently skipped:
   listing each violation with a JSON pointer; a non-JSON content type is a 415, a body over 1 MiB
   a 413. A valid write answers its first documented 2xx:
   a POST to a collection creates: a generated item with the next identity (never one the
-  collection already has), the posted fields merged over it, `Location` naming its item route;
+  collection already has), the posted fields merged over it, `Location` naming its item route
+  (an identity the request schema lets the client choose, not `readOnly`, is kept, and one the
+  collection has is a 409);
   PUT/PATCH/DELETE on an item route answer the existing item with the posted fields merged over
   it (the identity kept), or 404; any other write answers its documented example, else generated
   data, with the posted fields merged over it where both are objects. Writes are not stored: the
@@ -641,7 +643,7 @@ class PlainCollection:
             except (ValueError, OverflowError):
                 return None
             return index if 0 <= index < size and str(self.identity_of(key, index)) == str(_number(value)) else None
-        if self.id_kind == "str" and value.isdigit() and len(value) < 12:
+        if self.id_kind == "str" and value.isascii() and value.isdigit() and len(value) <= 40:
             index = int(value) - 1
             return index if 0 <= index < size and self.identity_of(key, index) == value else None
         if self.id_kind in ("uuid", "generated"):
@@ -687,7 +689,7 @@ def _fill_paging(body: dict, schema: dict, facts: dict, urls: dict, paging: Pagi
             value = facts["limit"]
         elif n in OFFSET_NAMES and numeric:
             value = facts["offset"]
-        elif (n in PAGE_NAMES or n == "currentpage") and numeric:
+        elif (n in PAGE_NAMES or n in ("currentpage", "number")) and numeric:  # `number`: Spring's page
             value = facts["page"]
         elif n in ("hasmore", "hasnext", "hasnextpage", "more") and boolean:
             value = urls.get("next") is not None
@@ -749,6 +751,9 @@ class PlainEndpoint:
             except Exception as exc:  # noqa: BLE001 - a schema jsonschema-rs cannot compile
                 self.plan.body_note = f"body not validated: its schema does not compile ({str(exc).splitlines()[0][:80]})"
                 self.plan.body = None
+        request_props = _merge_all_of(self.plan.body).get("properties") or {} if isinstance(self.plan.body, dict) else {}
+        id_prop = request_props.get(self.plan.identity) if self.plan.identity else None
+        self.client_identity = isinstance(id_prop, dict) and not id_prop.get("readOnly")  # a VIN, not a server id
         self.int_formats = {p.name: (*INT_FORMATS[p.schema["format"]], p.schema["format"]) for p in op.parameters
                             if p.location in ("query", "path") and p.schema.get("format") in INT_FORMATS}
         documented = {int(s) for s in op.responses if s.isdigit()}
@@ -869,6 +874,12 @@ class PlainEndpoint:
             if isinstance(item, dict) and isinstance(posted, dict):
                 declared = (self.collection.item_schema.get("properties") or {})
                 item.update({k: v for k, v in posted.items() if k in declared and k != self.plan.identity})
+                given = posted.get(self.plan.identity) if self.plan.identity and self.client_identity else None
+                if given is not None and not isinstance(given, (dict, list)):  # a client-chosen identity (a VIN)
+                    if self.collection.index_of(key, str(given)) is not None:
+                        raise RequestError(409, [Problem(f"{self.plan.list_op.operation_id} already has an item with "
+                                                         f"{self.plan.identity} {given!r}", f"/{self.plan.identity}", "body")])
+                    item[self.plan.identity] = given
             if self.plan.identity and isinstance(item, dict):
                 headers["Location"] = f"{request.url.path.rstrip('/')}/{item.get(self.plan.identity)}"
             if not media:

@@ -422,3 +422,49 @@ def test_contracts_run_passes_against_the_mock_serving_the_plain_petstore(monkey
                                     catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "0 failed checks, 0 warned checks" in result.output and "5 operations" in result.output
+
+
+CONSTRUCTS = "tests/specs/plain-constructs.yaml"
+
+
+@pytest.fixture(scope="module")
+def constructs():
+    with TestClient(create_app(Settings(specs=[CONSTRUCTS]))) as client:
+        yield client
+
+
+def valid(schema_name: str, value) -> bool:
+    schema = json_schema(load_spec(CONSTRUCTS).schema(schema_name), request=False)
+    return jsonschema_rs.validator_for(schema, validate_formats=True).is_valid(value)
+
+
+def test_all_of_write_only_and_nullable_are_read_as_openapi_means_them(constructs):
+    pets = constructs.get("/pets").json()
+    assert pets and all(valid("Pet", p) and "secret" not in p for p in pets)  # allOf merged, writeOnly never answered
+    created = constructs.post("/pets", json={"name": "Rex", "secret": "hunter2", "tag": None})
+    assert created.status_code == 200 and created.json()["name"] == "Rex" and "secret" not in created.json()
+    patch = {"Content-Type": "application/merge-patch+json"}
+    assert constructs.patch("/pets/2", content=b'{"name": null, "weight": 1}', headers=patch).json()["name"] is None
+    refused = constructs.patch("/pets/2", content=b'{"weight": 0}', headers=patch)  # 3.0: exclusiveMinimum: true
+    assert refused.status_code == 422 and refused.json()["errors"][0]["pointer"] == "/weight"
+
+
+def test_a_nested_collection_is_keyed_by_its_parent_and_pages_by_page_and_size(constructs):
+    first = constructs.get("/owners/bob/cars").json()
+    assert len(first["content"]) == 5 and first["number"] == 0  # `size` default 5; 0-based `page` (minimum 0)
+    everything = [c for n in range(first["totalPages"]) for c in constructs.get(f"/owners/bob/cars?page={n}").json()["content"]]
+    vins = [c["vin"] for c in everything]
+    assert len(set(vins)) == len(vins) == first["totalElements"] and all(valid("Car", c) for c in everything)
+    assert all(len(v) == 17 for v in vins)  # unique string identities, padded to the schema's minLength
+    assert constructs.get(f"/owners/bob/cars/{vins[-1]}").json() == everything[-1]
+    assert constructs.get("/owners/alice/cars/" + vins[0]).json() != everything[0]  # another owner, other cars
+    created = constructs.post("/owners/bob/cars", json={"vin": "1" * 17, "price": 5})
+    assert created.status_code == 201 and created.json()["data"]["vin"] == "1" * 17  # wrapped, the client's identity
+    taken = constructs.post("/owners/bob/cars", json={"vin": vins[3]})
+    assert taken.status_code == 409 and taken.json()["errors"][0]["pointer"] == "/vin"
+
+
+def test_one_of_patterns_and_bounds_give_valid_values(constructs):
+    body = constructs.get("/things").json()
+    assert body["a"] == "ABC" and body["n"] >= 1_000_000  # the pattern's example; a minimum with no maximum
+    assert constructs.get("/blob").status_code == 200
