@@ -76,6 +76,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
+from urllib.parse import quote
 
 import jsonschema_rs
 import orjson
@@ -114,6 +115,11 @@ def _dumps(body: Any) -> bytes:
         return orjson.dumps(body)
     except TypeError:  # integers beyond 64 bits (a client asked for offset 10**30): the slow, exact path
         return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _ascii(url: str) -> str:
+    """A URL fit for a header: what is not ASCII (a path parameter in any script) percent-encoded."""
+    return quote(url, safe=":/?#[]@!$&'()*+,;=%~")
 
 
 def _is_json(media: str) -> bool:
@@ -754,6 +760,7 @@ class PlainEndpoint:
         request_props = _merge_all_of(self.plan.body).get("properties") or {} if isinstance(self.plan.body, dict) else {}
         id_prop = request_props.get(self.plan.identity) if self.plan.identity else None
         self.client_identity = isinstance(id_prop, dict) and not id_prop.get("readOnly")  # a VIN, not a server id
+        self.field_checks: dict = {}
         self.int_formats = {p.name: (*INT_FORMATS[p.schema["format"]], p.schema["format"]) for p in op.parameters
                             if p.location in ("query", "path") and p.schema.get("format") in INT_FORMATS}
         documented = {int(s) for s in op.responses if s.isdigit()}
@@ -778,6 +785,45 @@ class PlainEndpoint:
         self.journal.add(request.method, request.url.path, request.url.query, self.name, response.status_code,
                          {k: request.query_params.getlist(k) for k in request.query_params}, [])
         await response(scope, receive, send)
+
+    def bodiless(self, status: int, headers: dict | None = None) -> Response:
+        """A 2xx whose documented body is not JSON (a file, text): its example, or empty, in its media type."""
+        content = (self.op.responses.get(str(status)) or {}).get("content") or {}
+        media = next(iter(content), None)
+        if media is None or status in (204, 304):
+            return Response(status_code=status, headers=headers)
+        entry = content[media] or {}
+        example = entry.get("example", (entry.get("schema") or {}).get("example"))
+        body = example.encode() if isinstance(example, str) else b""
+        return Response(body, status, headers=headers, media_type=media)
+
+    def merge(self, base: Any, posted: Any, schema: Any) -> Any:
+        """The posted fields over an answer, where the answer's schema admits each value (merge-patch's
+        null removes a field the answer may not hold as null)."""
+        if not isinstance(base, dict) or not isinstance(posted, dict):
+            return base
+        schema = _merge_all_of(schema) if isinstance(schema, dict) else {}
+        props, required = schema.get("properties") or {}, set(schema.get("required") or [])
+        merged = dict(base)
+        for name, value in posted.items():
+            if props and name not in props:
+                continue
+            if name in props and not self.admits(props[name], value):
+                if value is None and name not in required:
+                    merged.pop(name, None)
+                continue
+            merged[name] = value
+        return merged
+
+    def admits(self, schema: dict, value: Any) -> bool:
+        check = self.field_checks.get(id(schema))
+        if check is None:
+            try:
+                check = jsonschema_rs.validator_for(json_schema(schema, request=False), validate_formats=True).is_valid
+            except Exception:  # noqa: BLE001 - a schema jsonschema-rs cannot compile admits anything
+                check = lambda v: True  # noqa: E731
+            self.field_checks[id(schema)] = check  # the schemas live as long as the plan
+        return check(value)
 
     def check_formats(self, values: dict) -> None:
         """`format: int32` / `int64` bound integer parameters as OpenAPI defines them (JSON Schema does not)."""
@@ -862,18 +908,17 @@ class PlainEndpoint:
                 raise RequestError(404, [Problem(f"no item with {self.plan.identity} {wanted!r} in {self.plan.list_op.operation_id}"
                                                  f"{self.collection.span(key)}", self.plan.item_param, "path")])
             if not media:
-                return Response(status_code=status)
+                return self.bodiless(status)
             item = copy.deepcopy(self.collection.item(key, index))
-            if isinstance(item, dict) and isinstance(posted, dict):
-                item.update({k: v for k, v in posted.items() if k != self.plan.identity})
+            if isinstance(posted, dict):
+                item = self.merge(item, {k: v for k, v in posted.items() if k != self.plan.identity}, self.collection.item_schema)
             body = self.as_response(item, path_params, (*key, index))
         elif kind == "create":
             key = self.key(path_params)
             index = self.collection.size(key)  # the next position: an identity the collection does not have
             item = copy.deepcopy(self.collection.item(key, index))
             if isinstance(item, dict) and isinstance(posted, dict):
-                declared = (self.collection.item_schema.get("properties") or {})
-                item.update({k: v for k, v in posted.items() if k in declared and k != self.plan.identity})
+                item = self.merge(item, {k: v for k, v in posted.items() if k != self.plan.identity}, self.collection.item_schema)
                 given = posted.get(self.plan.identity) if self.plan.identity and self.client_identity else None
                 if given is not None and not isinstance(given, (dict, list)):  # a client-chosen identity (a VIN)
                     if self.collection.index_of(key, str(given)) is not None:
@@ -881,20 +926,19 @@ class PlainEndpoint:
                                                          f"{self.plan.identity} {given!r}", f"/{self.plan.identity}", "body")])
                     item[self.plan.identity] = given
             if self.plan.identity and isinstance(item, dict):
-                headers["Location"] = f"{request.url.path.rstrip('/')}/{item.get(self.plan.identity)}"
+                headers["Location"] = _ascii(f"{request.url.path.rstrip('/')}/{item.get(self.plan.identity)}")
             if not media:
-                return Response(status_code=status, headers=headers)
+                return self.bodiless(status, headers)
             body = self.as_response(item, path_params, (*key, "created", index))
         elif not media:
-            return Response(status_code=status)
+            return self.bodiless(status)
         elif example is None and self.generate is not None:
             salt = [*sorted(path_params.items())]
             if posted is not None:
                 salt.append(hashlib.blake2b(orjson.dumps(posted, option=orjson.OPT_SORT_KEYS), digest_size=8).hexdigest())
             body = self.generated(path_params, *salt)
         if isinstance(body, dict) and isinstance(posted, dict) and kind not in ("item", "create"):
-            declared = (_merge_all_of(self.answer[2]).get("properties") or {}) if self.answer[2] else {}
-            body = {**body, **{k: v for k, v in posted.items() if not declared or k in declared}}
+            body = self.merge(body, posted, self.answer[2])
         return Response(_dumps(body), status, media_type=media, headers=headers)
 
     def list_page(self, request: Request, path_params: dict, values: dict) -> Response:
@@ -953,12 +997,12 @@ class PlainEndpoint:
 
         def at(new_offset: int) -> str:
             if paging.style == "offset":
-                return str(url.include_query_params(**{paging.offset: new_offset}))
+                return _ascii(str(url.include_query_params(**{paging.offset: new_offset})))
             if paging.style == "page":
-                return str(url.include_query_params(**{paging.page: new_offset // size + paging.page_base}))
-            return str(url.include_query_params(**{paging.cursor: encode_cursor(new_offset)}))
+                return _ascii(str(url.include_query_params(**{paging.page: new_offset // size + paging.page_base})))
+            return _ascii(str(url.include_query_params(**{paging.cursor: encode_cursor(new_offset)})))
 
-        if paging.style == "limit":
+        if paging.style == "limit" or size <= 0:
             return {}
         last = max(((total - 1) // size) * size, 0) if size else 0
         if paging.style != "cursor":

@@ -444,7 +444,8 @@ def test_all_of_write_only_and_nullable_are_read_as_openapi_means_them(construct
     created = constructs.post("/pets", json={"name": "Rex", "secret": "hunter2", "tag": None})
     assert created.status_code == 200 and created.json()["name"] == "Rex" and "secret" not in created.json()
     patch = {"Content-Type": "application/merge-patch+json"}
-    assert constructs.patch("/pets/2", content=b'{"name": null, "weight": 1}', headers=patch).json()["name"] is None
+    patched = constructs.patch("/pets/2", content=b'{"tag": null, "weight": 1, "secret": "s"}', headers=patch).json()
+    assert patched["tag"] is None and "weight" not in patched and "secret" not in patched  # only what Pet answers
     refused = constructs.patch("/pets/2", content=b'{"weight": 0}', headers=patch)  # 3.0: exclusiveMinimum: true
     assert refused.status_code == 422 and refused.json()["errors"][0]["pointer"] == "/weight"
 
@@ -468,3 +469,26 @@ def test_one_of_patterns_and_bounds_give_valid_values(constructs):
     body = constructs.get("/things").json()
     assert body["a"] == "ABC" and body["n"] >= 1_000_000  # the pattern's example; a minimum with no maximum
     assert constructs.get("/blob").status_code == 200
+
+
+def test_links_and_locations_survive_any_path_parameter_and_a_zero_page_size(constructs):
+    owner = "/owners/%F0%9F%90%B6%20%E2%82%AC/cars"  # an emoji, a space and a euro sign
+    listed = constructs.get(owner)
+    assert listed.status_code == 200 and constructs.get(listed.links["next"]["url"]).status_code == 200
+    created = constructs.post(owner, json={"vin": "2" * 17})
+    assert created.status_code == 201 and created.headers["location"].isascii()
+    empty = constructs.get("/owners/bob/cars", params={"size": 0})
+    assert empty.status_code == 200 and empty.json()["content"] == []
+
+
+def test_a_merge_patch_null_removes_what_the_answer_cannot_hold_as_null(constructs):
+    patch = {"Content-Type": "application/merge-patch+json"}
+    before = constructs.get("/pets/3").json()
+    after = constructs.patch("/pets/3", content=b'{"name": null, "tag": null}', headers=patch).json()
+    assert after["name"] == before["name"] and after["tag"] is None  # Pet.name is a required string; tag is nullable
+    assert valid("Pet", after)
+
+
+def test_a_non_json_2xx_answers_in_its_documented_media_type(constructs):
+    blob = constructs.get("/blob")
+    assert blob.status_code == 200 and blob.headers["content-type"] == "application/octet-stream"
