@@ -15,7 +15,8 @@ for every operation, so nothing is silently skipped:
   `cursor`/`after`/`page_token`/`starting_after` (an opaque cursor, with the page size). The page
   size is the parameter's schema default, else 20 (raised to its minimum, lowered to its maximum
   and to the array's `maxItems`); a value above the parameter's `maximum` is refused as the spec
-  says. A paged collection holds between 2 and 4 default pages plus one (so the first page is
+  says; a page size alone (`limit` with no offset, page or cursor) gives the first page, with
+  no links. A paged collection holds between 2 and 4 default pages plus one (so the first page is
   never all of it), an unpaged one 5 to 25 items (within the array's `minItems`/`maxItems`). A
   page past the end is empty. Each page carries a `Link` header (`first`, `prev`, `next`,
   `last`; a cursor list `next`/`prev` only), and an envelope's own paging fields are filled in
@@ -34,7 +35,8 @@ for every operation, so nothing is silently skipped:
   that collection whose identity is `petId`: the same data the list shows. Where the item
   response's schema is not the list's item schema, the item is wrapped (`{data: Pet}`) or the
   response is generated from its own schema with the fields the two share copied over. An id not
-  in the collection is a 404 problem.
+  in the collection is a 404 problem. A documented example is not used for lists and their items:
+  their data is the collection's.
 - **writes** (POST, PUT, PATCH; DELETE has no body) validate a JSON request body against the
   documented request schema (OpenAPI 3.0's `nullable` and boolean exclusive bounds read as 3.0
   means them, `readOnly` properties never required): malformed JSON, a missing required body or
@@ -47,12 +49,15 @@ for every operation, so nothing is silently skipped:
   collection has is a 409);
   PUT/PATCH/DELETE on an item route answer the existing item with the posted fields merged over
   it (the identity kept), or 404; any other write answers its documented example, else generated
-  data, with the posted fields merged over it where both are objects. Writes are not stored: the
+  data, with the posted fields merged over it where both are objects. A posted field is merged
+  only where the answer's schema declares it and admits its value (a merge-patch `null` removes
+  an optional field the answer may not hold as null, and leaves a required one). Writes are not stored: the
   mock is stateless, as Prism is (Mockoon's CRUD routes are not), so a created pet is not listed
   afterwards.
 - **example** / **schema**: anything else answers its first documented 2xx: the response's own
   example where the spec has one, else data generated from the response schema, deterministic in
-  (seed, operation, path parameters); a 2xx without a JSON body is answered without one.
+  (seed, operation, path parameters); a 2xx without a JSON body answers its example text, or
+  nothing, in its documented media type (a 204 with no body at all).
 
 Generated values follow the schema: `allOf` is merged and `oneOf`/`anyOf` take their first
 branch, `writeOnly` properties are left out of answers, numbers stay within their bounds,
@@ -75,6 +80,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import islice
 from typing import Any
 from urllib.parse import quote
 
@@ -860,7 +866,10 @@ class PlainEndpoint:
             body = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
             raise self.body_problem(f"the body is not valid JSON ({exc})") from None
-        errors = list(self.body_validator.iter_errors(body))[:20]
+        try:
+            errors = list(islice(self.body_validator.iter_errors(body), 20))
+        except ValueError:  # jsonschema-rs: "Recursion limit reached"
+            raise self.body_problem("the body nests too deeply to validate; send at most a few hundred levels") from None
         if errors:
             raise RequestError(self.body_status, [
                 Problem(e.message if len(e.message) <= 200 else e.message[:197] + "...",

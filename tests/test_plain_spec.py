@@ -276,6 +276,8 @@ HOSTILE = [
     ("POST", "/pets", b'{"name": 1e999}'), ("POST", "/pets", b"\xff\xfe"), ("POST", "/pets", b'{"name": "x"}' * 3),
     ("PUT", "/pets/abc", b'{"name": "Rex"}'), ("PUT", "/pets/1", b'"Rex"'), ("DELETE", "/pets/abc", None),
     ("POST", "/pets/1", b"{}"), ("GET", "/pets?" + "a=1&" * 3000, None),
+    ("POST", "/pets", b"[" * 1000 + b"]" * 1000), ("POST", "/pets", b'{"name": ' + b"[" * 1000 + b"]" * 1000 + b"}"),
+    ("POST", "/pets", b"[" + b'{"name": 1},' * 50_000 + b"{}]"),
 ]
 
 
