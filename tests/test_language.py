@@ -121,10 +121,10 @@ def said(path: Path, lines: list[str], where: str, message: str) -> None:
 CASES = [
     ("unknown x-faker key", lambda r: hint(r, "version").update({"rnage": hint(r, "version").pop("range")}),
      f"{CODE}.properties.version.x-faker",
-     "Additional properties are not allowed ('rnage' was unexpected); known here: after, before, bind, choice,"),
+     "Additional properties are not allowed ('rnage' was unexpected); known here: after, before, "),
     ("unknown x-mock key", lambda r: op(r)["x-mock"]["paging"].update({"limt": "limit"}),
      f"{OP}.x-mock.paging",
-     "Additional properties are not allowed ('limt' was unexpected); known here: default_limit, limit, meta,"),
+     "Additional properties are not allowed ('limt' was unexpected); known here: "),
     ("unknown root x-mock key", lambda r: r["x-mock"].update({"entitties": {}}),
      "x-mock", "Additional properties are not allowed ('entitties' was unexpected); known here: dialect, entities"),
     ("wrong type", lambda r: hint(r, "version").update({"nulls": "often"}),
