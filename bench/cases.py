@@ -72,3 +72,26 @@ SCALING: list[tuple[Case, str]] = [
 
 # The soak mix: every case above, all endpoints, in rotation.
 SOAK_PATHS: list[str] = [c.path for c in CASES]
+
+# Issue 10: every documented query shape on a 1,000,000-item collection (bench/speed.py). `cost`
+# as above; `index` also covers a sort or filter that needs every item: above
+# mockserver/sortindex.py's INLINE_MAX it is answered by a 503 while its index is built, then from it.
+MILLION: list[tuple[Case, str]] = [
+    (Case("teamup", "page", f"{TEAMUP}?format=json&limit=25&offset=50"), "arithmetic"),
+    (Case("teamup", "csv", f"{TEAMUP}?format=csv&limit=25&offset=500000"), "arithmetic"),
+    (Case("teamup", "desc-sort", f"{TEAMUP}?format=json&limit=25&sort=-used_at"), "arithmetic"),
+    (Case("teamup", "range-filter", f"{TEAMUP}?format=json&limit=25&offset=50&used_at_gte=2025-06-01T00:00:00Z"), "bisect"),
+    (Case("teamup", "filter", f"{TEAMUP}?format=json&limit=25&offset=50&customers=1,2"), "sortindex"),
+    (Case("teamup", "sort", f"{TEAMUP}?format=json&limit=25&offset=50&sort=customer.name"), "sortindex"),
+    (Case("ep-codes", "page", f"{EP_CODES}?page[limit]=25&page[offset]=999975"), "arithmetic"),
+    (Case("ep-usages", "page", f"{EP_USAGES}?page[limit]=25&page[offset]=50"), "arithmetic"),
+    (Case("ep-usages", "desc-sort", f"{EP_USAGES}?page[limit]=25&page[offset]=50&sort=-used_on"), "arithmetic"),
+    (Case("ep-usages", "filter", f"{EP_USAGES}?page[limit]=25&filter=gt(used_on,2025-06-01)"), "bisect"),
+    (Case("ops", "page", f"{OPS}?limit=25&page=3"), "arithmetic"),
+    (Case("ops", "filter", f"{OPS}?limit=25&page=3&status=REVERSED"), "cycle"),
+    (Case("ops", "sort", f"{OPS}?limit=25&sortBy=createdAt&sortOrder=asc"), "sortindex"),
+    (Case("ops", "fields", f"{OPS}?limit=25&page=2&status=REVERSED&sortBy=createdAt&sortOrder=asc&fields=appliedAt"), "sortindex"),
+    (Case("nuweb", "page", f"{NUWEB}?limit=25&offset=50"), "cycle"),
+    (Case("nuweb", "filter", f"{NUWEB}?limit=25&offset=50&types=fixed"), "cycle"),
+    (Case("nuweb", "fields", f"{NUWEB}?limit=25&page=2&types=fixed&only=discountCodes.code"), "cycle"),
+]

@@ -55,7 +55,10 @@ def pin_self(cores: list[int]) -> None:
 
 def mock_argv(port: int, seed: int = 0, size: int | None = None, workers: int = 1) -> list[str]:
     script = BIN / "mockserver"
-    argv = [str(script)] if script.exists() else [sys.executable, "-m", "mockserver"]
+    # BENCH_PYTHON_M=1: `python -m mockserver` from this checkout (a copy of the tree measures itself,
+    # not the package the venv's script imports)
+    use_script = script.exists() and not os.environ.get("BENCH_PYTHON_M")
+    argv = [str(script)] if use_script else [sys.executable, "-m", "mockserver"]
     argv += ["serve", "--host", HOST, "--port", str(port), "--seed", str(seed)]
     if size is not None:
         argv += ["--size", str(size)]

@@ -90,6 +90,31 @@ class Recipe:
         return self._prefixes[head]
 
 
+class _Listing:
+    """A parent's identities, listed only as far as a question needed: a code listed tenth costs ten
+    identities, not the promotion's eighty (the rest are listed when a later question needs them)."""
+
+    __slots__ = ("source", "size", "seen", "next")
+
+    def __init__(self, source, size: int):
+        self.source, self.size, self.seen, self.next = source, size, set(), 0
+
+    def __len__(self) -> int:  # its weight in the LRU: the identities it may come to hold
+        return max(self.size, 1)
+
+    @property
+    def done(self) -> bool:
+        return self.next >= self.size
+
+    def find(self, wanted: str) -> bool:
+        while wanted not in self.seen and self.next < self.size:
+            self.seen.add(self.source(self.next))
+            self.next += 1
+        if self.done:
+            self.source = None  # the items or prefixes it read are no longer held
+        return wanted in self.seen
+
+
 @dataclass(frozen=True)
 class Pin:
     """Records placed among (or, with `replace`, instead of) one collection's generated items."""
@@ -103,11 +128,20 @@ LISTED_CHECK_MAX = 100_000  # parents larger than this are not listed out to che
 SCENARIO_SIZES = {"empty": 0, "large": 10_000, "edge": 101}  # 101: the last page is short at any size
 
 
+# Cache bounds. An item is 1-3 KB (ops' 20 fields the most), so the item caches are the large ones;
+# RSS stays under 300 MB with all of them full (bench/speed.py's RSS run measures it).
+ITEM_CACHE = 20_000  # generated items, by (collection, index): pages a client walks again
+MATERIALIZED_ITEMS = 60_000  # items of whole collections (filters and sorts): one of INLINE_MAX fits
+RESPONSE_BYTES = 32 * 1024 * 1024  # rendered bodies (gzip copies besides)
+SELECTION_POSITIONS = 4_000_000  # filtered/sorted positions, 16 MB
+LISTED_IDENTITIES = 200_000  # identities of parents asked about by `listed_in` (a few thousand promotions)
+
+
 class World:
     """All collections of a set of specs, for one seed and one notion of "now"."""
 
     def __init__(self, specs: list[Spec], seed: int = 0, now: datetime = DEFAULT_NOW,
-                 size: int | None = None, cache_items: int = 400_000):
+                 size: int | None = None, cache_items: int = MATERIALIZED_ITEMS):
         self.seed = seed
         self.now_ms = int(now.timestamp() * 1000)
         self.size_override = size
@@ -123,10 +157,11 @@ class World:
                     self.by_operation_id.setdefault(op.operation_id, recipe)
         self.pins: dict[tuple, Pin] = {}
         # Caches of derived data, each bounded; all cleared together when pinned records change.
-        self.responses = response_cache()  # rendered bytes
-        self.selections = WeightedLRU(2_000_000)  # filtered and sorted item lists (references), by query
+        # Bounds (README: Benchmarks): what a server holds however many collections it is asked for.
+        self.responses = response_cache(RESPONSE_BYTES)  # rendered bytes
+        self.selections = WeightedLRU(SELECTION_POSITIONS)  # filtered and sorted positions (4 bytes each), by query
         self.materialized = WeightedLRU(cache_items)  # whole collections, bounded by items held
-        self.listed = WeightedLRU(2_000_000)  # parent (recipe, key) -> its identities (`listed_in`)
+        self.listed = WeightedLRU(LISTED_IDENTITIES)  # parent (recipe, key) -> its identities (`listed_in`)
         self._listing: set = set()  # parents being listed right now
         self.sort_indexes = SortIndexes()  # sorts/filters over collections too large to generate per request
 
@@ -166,20 +201,36 @@ class World:
         parent = self.by_operation_id[rule["operation"]]
         parent_params = {p: params.get(q, "") for p, q in (rule.get("params") or {}).items()}
         parent_key = (parent.id, parent.key_of(parent_params))
-        identities = self.listed.get(parent_key)
-        if identities is None:
-            if parent_key in self._listing:
+        wanted = str(params.get(rule["identity"], ""))
+        listing = self.listed.get(parent_key)
+        if listing is not None and (wanted in listing.seen or listing.done):
+            return wanted in listing.seen
+        if parent_key in self._listing:
+            return True
+        self._listing.add(parent_key)
+        try:
+            collection = self.collection_for(parent, parent_params)
+            if len(collection) > LISTED_CHECK_MAX:
                 return True
-            self._listing.add(parent_key)
-            try:
-                collection = self.collection_for(parent, parent_params)
-                if len(collection) > LISTED_CHECK_MAX:
-                    return True
-                identities = frozenset(str(dig(item, parent.identity)) for item in self._identities(collection))
-            finally:
-                self._listing.discard(parent_key)
-            self.listed.put(parent_key, identities)
-        return str(params.get(rule["identity"], "")) in identities
+            if listing is None:
+                listing = _Listing(self._identity_source(collection), collection.size)
+                self.listed.put(parent_key, listing)
+            return listing.find(wanted)
+        finally:
+            self._listing.discard(parent_key)
+
+    def _identity_source(self, collection: "Collection"):
+        """Identity of item i of a collection: from the items when at hand, else from a prefix of
+        item i's draws (the identity field alone: the same value the whole item has)."""
+        recipe = collection.recipe
+        cached = self.materialized.get(collection.cache_key)
+        if cached is not None or collection.merged is not None or recipe.identity_prefix is None or collection.scenario:
+            items = collection.items()
+            return lambda i: str(dig(items[i], recipe.identity))
+        base = collection_key(self.seed, recipe.id, *collection.key, collection.size, collection.scenario)
+        params, partial, size, identity = collection.params_items, recipe.identity_prefix, collection.size, recipe.identity
+        return lambda i: str(dig(partial(Ctx(Draws(item_key(base, i)), i, size, dict(params), self.now_ms, self.seed, self)),
+                                 identity))
 
     def _identities(self, collection: "Collection") -> list:
         """The items of a collection as far as their identity: generated only up to it (a prefix of
@@ -193,7 +244,7 @@ class World:
         return [partial(Ctx(Draws(item_key(base, i)), i, collection.size, dict(params), self.now_ms, self.seed, self))
                 for i in range(collection.size)]
 
-    @lru_cache(maxsize=100_000)
+    @lru_cache(maxsize=50_000)
     def _size(self, recipe_id: str, key: tuple) -> int:
         return self.recipes[recipe_id].size_rule.size_for(self.seed, recipe_id, *key)
 
@@ -256,7 +307,7 @@ class World:
                   override=override, edge=scenario == "edge")
         return recipe.generate(ctx)
 
-    @lru_cache(maxsize=50_000)
+    @lru_cache(maxsize=ITEM_CACHE)
     def item(self, recipe_id: str, key: tuple, params_items: tuple, size: int, index: int, scenario: str = "") -> dict:
         return self._generate(self.recipes[recipe_id], key, params_items, size, index, scenario)
 

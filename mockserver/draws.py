@@ -51,11 +51,18 @@ class Draws:
     promised is that the same key gives the same sequence everywhere.
     """
 
-    __slots__ = ("random",)
+    __slots__ = ("random", "_key")
 
     def __init__(self, key: bytes):
+        self._key = key
+
+    def __getattr__(self, name: str) -> Any:
+        """The stream is made on the first draw: many items (an identity, a cycle) draw nothing."""
+        if name != "random":
+            raise AttributeError(name)
         # No reference back to self: the stream is freed without the cycle collector.
-        self.random = chain.from_iterable(map(partial(_block, key), count())).__next__
+        self.random = chain.from_iterable(map(partial(_block, self._key), count())).__next__
+        return self.random
 
     def randint(self, a: int, b: int) -> int:
         if b < a:

@@ -9,6 +9,7 @@ Everything else materializes the collection (cached, bounded) and filters and so
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_left, bisect_right
 from typing import Any, Callable
 
@@ -63,15 +64,22 @@ def select(collection: Collection, query: Query) -> Page:
     order = query.sort if natural != "asc" else ()
     if hi - lo > sortindex.INLINE_MAX and collection.merged is None:  # too many to generate here: an index
         return sortindex.page(collection, lo, hi, rest, order, query)
-    selected = collection.world.selections.get((collection.cache_key, lo, hi, tuple(rest), order))
+    key = (collection.cache_key, lo, hi, tuple(rest), order)
+    selected, items = collection.world.selections.get(key), None
     if selected is None:
-        selected = collection.items()[lo:hi]
+        items = collection.items()
+        positions: Any = range(lo, hi)
         if rest:
-            selected = [it for it in selected if all(matches(it, c) for c in rest)]
+            positions = [p for p in positions if all(matches(items[p], c) for c in rest)]
         if order:
-            selected = sort_items(selected, order)
-        collection.world.selections.put((collection.cache_key, lo, hi, tuple(rest), order), selected)
-    return Page(selected[start:stop], len(selected), query.offset, query.limit)
+            positions = sort_items(positions, order, get=items.__getitem__)
+        selected = array("I", positions)  # positions, 4 bytes each: the items stay in their own bounded caches
+        collection.world.selections.put(key, selected)
+    window = selected[start:stop]
+    if items is None:
+        items = collection.merged if collection.merged is not None else collection.world.materialized.get(collection.cache_key)
+    page = [items[p] for p in window] if items is not None else collection.slice(window)
+    return Page(page, len(selected), query.offset, query.limit)
 
 
 def _periodic(collection: Collection, rest: list[Condition], lo: int, hi: int, natural: str,
