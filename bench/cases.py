@@ -83,7 +83,7 @@ MILLION: list[tuple[Case, str]] = [
     (Case("teamup", "range-filter", f"{TEAMUP}?format=json&limit=25&offset=50&used_at_gte=2025-06-01T00:00:00Z"), "bisect"),
     (Case("teamup", "filter", f"{TEAMUP}?format=json&limit=25&offset=50&customers=1,2"), "sortindex"),
     (Case("teamup", "sort", f"{TEAMUP}?format=json&limit=25&offset=50&sort=customer.name"), "sortindex"),
-    (Case("ep-codes", "page", f"{EP_CODES}?page[limit]=25&page[offset]=999975"), "arithmetic"),
+    (Case("ep-codes", "page", f"{EP_CODES}?page[limit]=25&page[offset]=9975"), "arithmetic"),  # the documented maximum offset is 10,000
     (Case("ep-usages", "page", f"{EP_USAGES}?page[limit]=25&page[offset]=50"), "arithmetic"),
     (Case("ep-usages", "desc-sort", f"{EP_USAGES}?page[limit]=25&page[offset]=50&sort=-used_on"), "arithmetic"),
     (Case("ep-usages", "filter", f"{EP_USAGES}?page[limit]=25&filter=gt(used_on,2025-06-01)"), "bisect"),

@@ -194,7 +194,7 @@ def _get(conn: http.client.HTTPConnection, path: str, token: str) -> tuple[int, 
     conn.request("GET", path, headers={AUTH_HEADER[0]: token})
     response = conn.getresponse()
     response.read()
-    return response.status, (time.perf_counter() - t0) * 1000, dict(response.getheaders())
+    return response.status, (time.perf_counter() - t0) * 1000, {k.title(): v for k, v in response.getheaders()}
 
 
 def million(size: int, server_cores, ready_timeout: float = 300.0, warm_requests: int = 20) -> dict:

@@ -147,19 +147,30 @@ def build(collection: Any, lo: int, hi: int, rest: tuple[Condition, ...], order:
     params, size, now_ms, seed = collection.params_items, collection.size, world.now_ms, world.seed
     tests = [(c, getter(c.field)) for c in rest]
     reads = [getter(k.field) for k in order]
-    rows: list = []
+    # Column by column, not a tuple per item: a million (position, value) tuples would cost three
+    # times the memory of the values themselves.
+    positions = array("I")
+    columns: list[list] = [[] for _ in order]
     sleep = time.sleep
     for i in range(lo, hi):
         item = generate(Ctx(Draws(item_key(base, i)), i, size, dict(params), now_ms, seed, world))
         if all(c.holds(get(item)) for c, get in tests):
-            rows.append((i, *[read(item) for read in reads]))
+            positions.append(i)
+            for column, read in zip(columns, reads):
+                column.append(read(item))
         if not i % YIELD_EVERY:
             progress(i - lo)
             sleep(0)  # hand the GIL to the event loop
-    for n in range(len(order) - 1, -1, -1):
-        rows.sort(key=lambda row, n=n + 1: (row[n] is None, row[n] if row[n] is not None else 0),
-                  reverse=order[n].descending)
-    return array("I", (row[0] for row in rows))
+    if not order:
+        return positions
+    ranks = list(range(len(positions)))
+    for key, column in zip(reversed(order), reversed(columns)):  # stable: the last key first
+        if None in column:  # nulls after every value ascending (pipeline.sort_items)
+            ranks.sort(key=lambda r, c=column: (c[r] is None, c[r] if c[r] is not None else 0), reverse=key.descending)
+        else:
+            ranks.sort(key=column.__getitem__, reverse=key.descending)
+        column.clear()
+    return array("I", [positions[r] for r in ranks])
 
 
 def page(collection: Any, lo: int, hi: int, rest: list[Condition], order: tuple[SortKey, ...], query: Query) -> Page:
