@@ -18,6 +18,7 @@ import jsonschema_rs
 import orjson
 
 from mockserver.dialects import dialect_for
+from mockserver.routing import route_key
 from mockserver.spec import Operation, Spec, load_specs
 
 UVICORN_REJECTION = b"Invalid HTTP request received."
@@ -37,10 +38,10 @@ class Verdict:
 class EnvelopeChecker:
     def __init__(self, specs: list[Spec] | None = None):
         self.routes: list[tuple[re.Pattern, Operation]] = []
-        for spec in specs or load_specs():
-            for op in spec.operations:
-                pattern = re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(op.path))
-                self.routes.append((re.compile(f"^{pattern}$"), op))
+        operations = [op for spec in specs or load_specs() for op in spec.operations]
+        for op in sorted(operations, key=lambda op: route_key(op.path)):  # as the app routes: static segments first
+            pattern = re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(op.path))
+            self.routes.append((re.compile(f"^{pattern}$"), op))
         self._validators: dict[tuple[str, str], object] = {}
 
     def operation_for(self, target: str) -> Operation | None:

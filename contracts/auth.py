@@ -7,6 +7,8 @@ out loud, because it proves nothing about a real API's auth.
 
 from __future__ import annotations
 
+import base64
+
 import os
 from dataclasses import dataclass
 
@@ -63,7 +65,10 @@ def credentials_for(spec: Spec, source: TokenSource) -> tuple[dict[str, str], di
             kind = scheme.get("type")
             if kind == "http":
                 word = (scheme.get("x-prefixes") or [str(scheme.get("scheme", "bearer")).capitalize()])[0]
-                headers["Authorization"] = f"{word} {source.token}"
+                token = source.token
+                if word == "Basic" and not scheme.get("x-prefixes"):  # base64 `user:password`; a bare key is the user
+                    token = base64.b64encode((token if ":" in token else token + ":").encode()).decode()
+                headers["Authorization"] = f"{word} {token}"
                 return headers, {}
             if kind == "apiKey" and scheme.get("in") == "header":
                 headers[scheme["name"]] = source.token

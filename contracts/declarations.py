@@ -70,6 +70,7 @@ class Reader:
     items: str = "data"
     total: str | None = None
     identity: str = "id"
+    has_more: str | None = None  # cursor lists: whether another page follows (Stripe's `has_more`)
 
     def items_of(self, body: Any) -> list:
         """The items: the list at `items` (spread: `data` is the list under `data`)."""
@@ -84,6 +85,13 @@ class Reader:
         if self.total is None:
             return None
         found = list(select(body, self.total))
+        return found[0] if found else None
+
+    def has_more_of(self, body: Any) -> bool | None:
+        """Whether the response says another page follows, or None when it does not say."""
+        if self.has_more is None:
+            return None
+        found = list(select(body, self.has_more))
         return found[0] if found else None
 
 
@@ -124,6 +132,8 @@ GENERIC: dict = {
         "errors.json": "a JSON API answers its errors in JSON",
         "server-error": "a valid request never gets a 5xx",
         "filter.partition": "the values of an enumerated filter split the list: each item has exactly one",
+        "paging.has-more": "a page that says whether more follow says so truthfully",
+        "paging.cursor": "a cursor before a page's first item gives back the page before it",
     },
     "readings": {
         "conformance.negative_data_rejection": {
@@ -137,6 +147,10 @@ GENERIC: dict = {
         "conformance.reading-values": {
             "ours": "every value of our reading of a parameter is accepted",
             "alternatives": {"refuses": "refuses a value that only our reading of the page allows"}},
+        "conformance.long-url": {
+            "ours": "a request of any documented size is answered by the API, in its documented content type",
+            "alternatives": {"refuses-long-url": "a URL over 8 KB is refused before the API sees it (as most "
+                                                 "HTTP front ends do: a 414, or a plain-text 400)"}},
         "errors.rejects": {
             "ours": "an invalid parameter is refused with a 4xx",
             "alternatives": {"accepts": "accepts an invalid parameter (ignores or coerces it)"}},
@@ -164,7 +178,7 @@ class Contract:
             block.update({k: v for k, v in layer.items() if k in ("read", "arrays")})
         read = block.get("read") or {}
         self.reader = Reader(items=read.get("items", "data"), total=read.get("total"),
-                             identity=read.get("identity", "id"))
+                             identity=read.get("identity", "id"), has_more=read.get("has_more"))
         self.arrays: dict = block.get("arrays") or {}
         self.undeclared: set[str] = set()
 
@@ -222,14 +236,20 @@ def documented_view(raw: dict, *, parameters: bool = True) -> dict:
     """The spec as the vendor documents it. Error responses keep their schema only when they carry
     `x-source` (the page documents them); the others become one `4XX` range with any JSON body, so
     Schemathesis checks errors are JSON without holding an API to the envelope we chose.
-    `parameters=False` keeps our (narrower) parameter schemas, for positive data every reading accepts."""
+    `parameters=False` keeps our (narrower) parameter schemas, for positive data every reading accepts,
+    and leaves out cursor parameters (an id from an earlier page is not a value a schema can generate);
+    long strings are kept short there, so that positive data never overflows a URL."""
     view = apply_documented(raw)
     for path, item in (view.get("paths") or {}).items():
         for method, op in item.items():
             if not isinstance(op, dict) or "responses" not in op:
                 continue
             if not parameters:
-                op["parameters"] = copy.deepcopy(raw["paths"][path][method].get("parameters", []))
+                # Cursors name an item of an earlier page: no generator can make a valid one, so
+                # positive data leaves them out (the paging checks walk them).
+                cursors = set(((op.get("x-mock") or {}).get("paging") or {}).get("cursor", {}).values())
+                op["parameters"] = [_short(p) for p in copy.deepcopy(raw["paths"][path][method].get("parameters", []))
+                                    if _resolve(raw, p).get("name") not in cursors]
             responses = {}
             for status, response in op["responses"].items():
                 resolved = _resolve(view, response)
@@ -241,6 +261,18 @@ def documented_view(raw: dict, *, parameters: bool = True) -> dict:
         view["components"] = {**view.get("components", {}),
                               "parameters": copy.deepcopy((raw.get("components") or {}).get("parameters", {}))}
     return view
+
+
+POSITIVE_MAX_LENGTH = 200  # a few such values keep a URL under the 8 KB front ends accept (conformance.long-url)
+
+
+def _short(parameter: dict) -> dict:
+    """A query string parameter whose documented maximum length is long enough for a handful of
+    them to overflow a URL, generated at most POSITIVE_MAX_LENGTH long in positive data."""
+    schema = parameter.get("schema") if isinstance(parameter, dict) else None
+    if isinstance(schema, dict) and parameter.get("in") == "query" and (schema.get("maxLength") or 0) > POSITIVE_MAX_LENGTH:
+        schema["maxLength"] = POSITIVE_MAX_LENGTH
+    return parameter
 
 
 def _resolve(spec: dict, node: dict) -> dict:
@@ -263,7 +295,7 @@ SCHEMA: dict = {
     "additionalProperties": False,
     "properties": {
         "read": {"type": "object", "additionalProperties": False,
-                 "properties": {"items": _TEXT, "total": _TEXT, "identity": _TEXT}},
+                 "properties": {"items": _TEXT, "total": _TEXT, "identity": _TEXT, "has_more": _TEXT}},
         "arrays": {"type": "object", "additionalProperties": False,
                    "properties": {"form": {"enum": ["repeat", "comma", "brackets"]}}},
         "documented": _CLAIMS,

@@ -122,6 +122,8 @@ class Session:
     def client_for(self, spec: Spec) -> ApiClient:
         if spec.name not in self._clients:
             headers, _ = credentials_for(spec, self.token)
+            for value in self._header_secrets(headers):  # the credential as sent (basic: base64 of the token)
+                self.redactor.add(value.partition(" ")[2] or value)
             self._clients[spec.name] = ApiClient(self.options.base_url, self.politeness, headers, self.options.timeout)
         return self._clients[spec.name]
 

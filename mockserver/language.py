@@ -53,7 +53,7 @@ X_FAKER: dict = {
 _FILTER = {
     "type": "object", "additionalProperties": False, "required": ["field"],
     "properties": {
-        "field": _STR, "op": {"enum": ["in", "eq", "gt", "ge", "lt", "le"]}, "time": _STYLE,
+        "field": _STR, "op": {"enum": ["in", "eq", "ieq", "gt", "ge", "lt", "le"]}, "time": _STYLE,
         "timeframe": {"type": "boolean"},
         "values": {"type": "object", "additionalProperties": {"enum": ["is_null", "not_null", "any"]}},
     },
@@ -77,6 +77,9 @@ X_MOCK_OPERATION: dict = {
         "paging": {
             "type": "object", "additionalProperties": False, "required": ["limit"],
             "properties": {"offset": _STR, "limit": _STR, "page": _STR, "page_size": _STR,
+                           "with_total": _STR,
+                           "cursor": {"type": "object", "additionalProperties": False, "minProperties": 1,
+                                      "properties": {"after": _STR, "before": _STR}},
                            "prefer": {"enum": ["page", "offset"]}, "default_limit": {"type": "integer", "minimum": 1},
                            "meta": {"type": "object", "additionalProperties": _STR,
                                     "propertyNames": {"enum": ["page", "limit", "offset", "pages"]}}},

@@ -19,6 +19,7 @@ FAULTS = {
     "ignore-filter": "filters are ignored (totals and items unfiltered)",
     "ignore-fields": "sparse fieldsets are ignored (every field comes back)",
     "next-on-last-page": "the last page still has a `next` link",
+    "more-on-last-page": "the last page of a cursor list still says more follow (`has_more`)",
     "drop-required": "a required field is missing from every item",
     "server-error": "a 500 when the page size is the documented maximum",
     "links-drop-params": "paging links keep only the paging parameters (a sort or filter is lost on the next page)",
@@ -64,6 +65,10 @@ def on_body(body: Any, faults: tuple[str, ...], dialect: Any, item_schema: dict,
     if "links-drop-params" in faults and isinstance(body.get("links"), dict):
         paging = {v for k, v in dialect.paging_cfg.items() if k in ("offset", "limit", "page", "page_size")}
         body["links"] = {name: _only_params(link, paging) for name, link in body["links"].items()}
+    if "more-on-last-page" in faults and hasattr(dialect, "envelope_path"):
+        path = dialect.envelope_path("$has_more")
+        if path and _at(body, path) is False:
+            _put(body, path, True)
     if "drop-required" in faults:
         # The first required field, or else the top of the item's identity (rows with no `required`).
         dropped = (item_schema.get("required") or [(identity or "").split(".")[0]])[0]
@@ -81,3 +86,15 @@ def _only_params(link: Any, kept: set[str]) -> Any:
     base, _, query = link.partition("?")
     pairs = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k in kept]
     return f"{base}?{urlencode(pairs, safe='[],:()')}"
+
+
+def _at(body: Any, path: list[str]) -> Any:
+    for key in path:
+        body = body.get(key) if isinstance(body, dict) else None
+    return body
+
+
+def _put(body: dict, path: list[str], value: Any) -> None:
+    for key in path[:-1]:
+        body = body[key]
+    body[path[-1]] = value

@@ -5,6 +5,7 @@ its spec; a dialect adds only what is truly its own (a filter language, a fields
 envelope).
 
     paging:  {offset: NAME, limit: NAME, page: NAME, page_size: NAME, prefer: offset|page}
+             {limit: NAME, cursor: {after: NAME, before: NAME}}   # starting_after / ending_before
     sort:    {param: NAME, fields: {vendor name: item path}, default: [-name, ...]}   # "-" = descending
              {by: NAME, order: NAME, fields: {...}, default: [-name]}                 # sortBy/sortOrder
     filters: {param: {field: PATH, op: eq|in|gt|ge|lt|le, time: STYLE}
@@ -42,6 +43,19 @@ def paging_window(cfg: dict, values: dict) -> tuple[int, int, str]:
         size = (values.get(size_name) if size_name in sent else None) or limit  # page_size=0: the default (DRF)
         return (int(values.get(page_name) or 1) - 1) * size, size, "page"
     return int(values.get(offset_name) or 0) if offset_name else 0, limit, "offset"
+
+
+def cursor_of(cfg: dict, values: dict) -> tuple[str, Any, str] | None:
+    """("after" | "before", identity, parameter) from Stripe-style `starting_after` / `ending_before`.
+
+    A page after (or before) the item with that identity, in the list's order; naming both is
+    refused, as a client cannot mean both.
+    """
+    names = cfg.get("cursor") or {}
+    sent = [(way, names[way]) for way in ("after", "before") if names.get(way) and values.get(names[way]) not in (None, "")]
+    if len(sent) > 1:
+        raise bad_request(f"only one of {', '.join(repr(n) for _, n in sent)} may be given", sent[1][1])
+    return (sent[0][0], values.get(sent[0][1]), sent[0][1]) if sent else None
 
 
 # --------------------------------------------------------------------------------------- sort

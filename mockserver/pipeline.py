@@ -13,7 +13,7 @@ from array import array
 from bisect import bisect_left, bisect_right
 from typing import Any, Callable
 
-from . import periodic, sortindex
+from . import cursor, periodic, sortindex
 from .dataset import Collection
 from .dotted import dig, getter
 from .query import Condition, Page, Query, SortKey
@@ -41,6 +41,8 @@ def _null_last(value: Any) -> tuple:
 
 def select(collection: Collection, query: Query) -> Page:
     """Apply conditions and sort to the whole collection, then cut out the requested page."""
+    if query.cursor is not None:  # a page after/before an item: located, then cut as usual
+        return cursor.page(collection, query, select)
     ordered_by = collection.ordered_by
     lo, hi = 0, collection.size
     rest: list[Condition] = []

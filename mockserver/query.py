@@ -27,6 +27,8 @@ class Condition:
             return False
         if op == "eq":
             return actual == self.value
+        if op == "ieq":  # case-insensitive equality ("this case-insensitive code")
+            return str(actual).casefold() == str(self.value).casefold()
         if op == "in":
             return actual in self.value
         try:
@@ -56,6 +58,7 @@ class Query:
     conditions: tuple[Condition, ...] = ()
     sort: tuple[SortKey, ...] = ()
     fields: Any = None  # dialect-specific; applied by the dialect's `project`
+    cursor: tuple[str, Any, str] | None = None  # ("after" | "before", an item's identity, parameter): cursor.py
     extra: dict = field(default_factory=dict)  # anything else the dialect wants back at render time
 
 

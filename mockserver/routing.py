@@ -7,7 +7,7 @@
   (`v{version}`), which comes before a bare parameter (`{projectKey}`). So the most literal path
   wins whatever order the specs were given in; routes of equal rank keep spec order.
 - **Mounts.** `mockserver serve --mount SPEC=PREFIX` (repeatable) serves a spec's operations
-  under a path prefix (`--mount tests/specs/commercetools-discount-codes.yaml=/ct` serves
+  under a path prefix (`--mount specs/commercetools-discount-codes.yaml=/ct` serves
   `/ct/{projectKey}/discount-codes`). A mounted spec is served even when `--spec` does not name
   it (and alongside the bundled specs when no `--spec` is given).
 """
@@ -48,7 +48,7 @@ def parse_mount(text: str) -> tuple[str, str]:
     spec, sep, prefix = text.partition("=")
     spec, prefix = spec.strip(), prefix.strip()
     if not sep or not spec:
-        raise MountError(f"{text!r} is not SPEC=PREFIX; use e.g. tests/specs/commercetools-discount-codes.yaml=/ct")
+        raise MountError(f"{text!r} is not SPEC=PREFIX; use e.g. specs/commercetools-discount-codes.yaml=/ct")
     try:
         path = resolve_spec_path(spec)
     except FileNotFoundError as exc:

@@ -22,6 +22,8 @@ EXAMPLE_PATHS = {
     "getPromotionCodeUsages": "/v2/promotions/promo-1/codes/SUMMER25/usages",
     "listPromotionUsageHistory": "/api/v1/ops/promotions/0195e7a1-8b5c-7d3e-9f4a-2c6b8d0e1f3a/usage-history",
     "listDiscountCodes": "/v1/discount-codes",
+    "queryDiscountCodes": "/my-project/discount-codes",
+    "listPromotionCodes": "/v1/promotion_codes",
 }
 
 

@@ -204,11 +204,18 @@ def test_odd_path_parameters_never_break_the_server(raw_client, operation_id, pa
                          ids=lambda h: repr(h)[:20])
 def test_bad_credentials_are_a_documented_401(app, operation_id, header):
     op = BY_ID[operation_id]
+    if header == "Basic eDp5" and any(s.get("scheme") == "basic" for s in _schemes(op)):
+        header = "Basic eDp5!"  # `x:y` is a well-formed basic credential where the spec takes basic: break its base64
     with TestClient(app, raise_server_exceptions=False) as anonymous:
         headers = {} if header is None else {"Authorization": header}
         response = anonymous.get(EXAMPLE_PATHS[operation_id] + "?limit=%zz", headers=headers)
     assert response.status_code == 401, response.text  # auth is checked before the parameters
     check(op, response, must_reject=True)
+
+
+def _schemes(op: Operation) -> list[dict]:
+    schemes = op.spec.raw.get("components", {}).get("securitySchemes", {})
+    return [schemes.get(name, {}) for req in op.spec.raw.get("security", []) for name in req]
 
 
 # ----------------------------------------------------------------------------------- fuzzing

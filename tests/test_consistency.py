@@ -70,10 +70,10 @@ def at_now():
 
 
 def test_validity_ends_are_the_only_future_fields():
-    assert future_fields() == {"validTo"}
+    assert future_fields() == {"validTo", "validUntil"}
 
 
-@pytest.mark.parametrize("name", sorted(EXAMPLE_PATHS))
+@pytest.mark.parametrize("name", sorted(set(EXAMPLE_PATHS) - {"listPromotionCodes"}))  # Unix times: test_cursor_paging
 @pytest.mark.parametrize("scenario", ["", "edge"])
 def test_no_time_is_after_the_clock(at_now, name, scenario):
     path = EXAMPLE_PATHS[name]

@@ -16,7 +16,7 @@ from mockserver.app import Settings, create_app
 from mockserver.cli import main
 from mockserver.routing import routing_order
 
-CT = "tests/specs/commercetools-discount-codes.yaml"
+CT = "specs/commercetools-discount-codes.yaml"
 AUTH = {"Authorization": "Bearer t"}
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,4 +1,4 @@
-"""A new vendor is a spec: `tests/specs/commercetools-discount-codes.yaml` declares commercetools'
+"""A new vendor is a spec: `specs/commercetools-discount-codes.yaml` declares commercetools'
 page envelope, error envelope and `field dir` sort syntax as data (`dialect: template`), with no
 Python of its own; the mock serves it and `contracts` checks it from the same declarations."""
 
@@ -14,7 +14,7 @@ from mockserver.app import Settings, create_app
 from mockserver.dialects.template import fill
 from mockserver.pytest_plugin import BackgroundServer
 
-SPEC = str(Path(__file__).resolve().parent / "specs" / "commercetools-discount-codes.yaml")
+SPEC = str(Path(__file__).resolve().parent.parent / "specs" / "commercetools-discount-codes.yaml")
 URL = "/my-project/discount-codes"
 AUTH = {"Authorization": "Bearer t"}
 

@@ -114,6 +114,35 @@ def check_paging(t: ListTarget, rec: Recorder) -> None:
 
     check_page_numbers(t, rec, walks)
     check_precedence(t, rec, walks)
+    if t.cursor:
+        check_cursor(t, rec, walks)
+
+
+def check_cursor(t: ListTarget, rec: Recorder, walks: list[Walk]) -> None:
+    """A cursor list: `has_more` says whether a page follows, and `ending_before` the first item of
+    a page gives back the page before it (the documented "previous page of the list")."""
+    if t.reader.has_more:
+        with rec.check("paging.has-more") as c:
+            for walk in (w for w in walks if w.complete):
+                filled = [p for p in walk.pages if p.items]
+                for n, page in enumerate(filled):
+                    more = t.reader.has_more_of(page.body)
+                    want = n < len(filled) - 1
+                    c.expect(more is want, f"page size {walk.size}: `{t.reader.has_more}` is {str(want).lower()} on "
+                             f"{'every page but the last' if want else 'the last page'}",
+                             expected=want, actual=more, response=page.response, basis="paging.has-more")
+    before = t.cursor.get("before")
+    walk = next((w for w in walks[1:] + walks[:1] if len([p for p in w.pages if p.items]) >= 2), None)
+    if not before or walk is None:
+        return
+    with rec.check("paging.cursor") as c:
+        pages = [p for p in walk.pages if p.items]
+        for previous, page in list(zip(pages, pages[1:]))[:3]:
+            first = t.identity(page.items[0])
+            back = t.fetch({before: first, t.limit_param: walk.size})
+            got, want = [t.identity(i) for i in back.items], [t.identity(i) for i in previous.items]
+            c.expect(got == want, f"`{before}={first}` gives back the page before it (page size {walk.size})",
+                     expected=want[:5], actual=got[:5], response=back.response, basis="paging.cursor")
 
 
 def check_walk(t: ListTarget, walk: Walk, c) -> None:

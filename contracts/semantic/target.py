@@ -74,6 +74,7 @@ class ListTarget:
         self.path = fill_path(op.path, path_values)
         self.identity_path: str = self.reader.identity
         self.paging_cfg: dict = op.mock.get("paging") or {}
+        self.cursor: dict = self.paging_cfg.get("cursor") or {}  # {after, before}: pages by an item's identity
         self.sort_cfg: dict = op.mock.get("sort") or {}
         self.filter_cfg: dict = op.mock.get("filters") or {}
         limit_schema = op.query_params[self.paging_cfg["limit"]].schema
@@ -131,8 +132,14 @@ class ListTarget:
         return Page(response, body, items, total, offset, limit)
 
     def window(self, offset: int, limit: int) -> dict:
-        """Query parameters that ask for this window (by offset when the API pages by offset)."""
+        """Query parameters that ask for this window (by offset when the API pages by offset; after
+        the identity of the item before it when the API pages by cursor)."""
         p = self.paging_cfg
+        if self.cursor:
+            if offset <= 0:
+                return {p["limit"]: limit}
+            before = self.walk(limit).items[offset - 1:offset]  # the walk at this size knows the item
+            return {p["limit"]: limit, **({self.cursor["after"]: self.identity(before[0])} if before else {})}
         if p.get("offset"):
             return {p["offset"]: offset, p["limit"]: limit}
         return {p["page"]: offset // limit + 1, p["limit"]: limit}
@@ -152,16 +159,27 @@ class ListTarget:
         walk = Walk(size)
         seen: set = set()
         for number in range(max_pages):
-            page = self.fetch(params, offset=number * size, limit=size)
+            page = self._next_by_cursor(params, walk, size) if self.cursor else \
+                self.fetch(params, offset=number * size, limit=size)
             walk.pages.append(page)
             new = {self.identity(item) for item in page.items} - seen
             seen |= new
-            if len(page.items) < size or not new:
+            if len(page.items) < size or not new or self.reader.has_more_of(page.body) is False:
                 walk.complete = True
                 break
         if cacheable:
             self._walks[size] = walk
         return walk
+
+    def _next_by_cursor(self, params: dict | None, walk: Walk, size: int) -> Page:
+        """The page after the walk's last item (`starting_after`), as a client pages a cursor list."""
+        query = {**(params or {}), self.paging_cfg["limit"]: size}
+        last = walk.pages[-1].items[-1:] if walk.pages else []
+        if last:
+            query[self.cursor["after"]] = self.identity(last[0])
+        page = self.fetch(query)
+        page.offset, page.limit = sum(len(p.items) for p in walk.pages), size
+        return page
 
     def collection(self) -> Walk:
         """The whole collection at the largest page size (cached: filters and invariants reuse it)."""

@@ -12,7 +12,7 @@ from typing import Any, Callable, ClassVar
 from urllib.parse import urlencode
 
 from ..errors import RequestError
-from ..params import filter_conditions, paging_window, sort_keys
+from ..params import cursor_of, filter_conditions, paging_window, sort_keys
 from ..query import Page, Query
 from ..spec import Operation
 
@@ -77,8 +77,10 @@ class Dialect:
         offset, limit, mode = paging_window(self.paging_cfg, values)
         keys, requested = sort_keys(self.sort_cfg, values)
         conditions = filter_conditions(self.filter_cfg, values, now_ms) + self.conditions(values)
-        return Query(offset=offset, limit=limit, conditions=tuple(conditions), sort=keys,
-                     fields=self.fieldset(values), extra={"mode": mode, "sort": requested, "values": values})
+        cursor = cursor_of(self.paging_cfg, values)
+        return Query(offset=offset, limit=limit, conditions=tuple(conditions), sort=keys, cursor=cursor,
+                     fields=self.fieldset(values), extra={"mode": "cursor" if cursor else mode, "sort": requested,
+                                                          "values": values})
 
     def conditions(self, values: dict) -> list:
         """Conditions from the vendor's own filter language (none by default)."""

@@ -5,9 +5,11 @@
       errors: {statusCode: $status, message: $message, errors: [{code: InvalidInput, message: $problem.message}]}
 
 Page placeholders: `$items`, `$total`, `$count` (items on this page), `$offset`, `$limit`, `$page`,
-`$pages`, `$links.first|prev|self|next|last` (null where there is no such page), and with the
-pieces below `$column_headers` and `$included`.
-Error placeholders: `$status`, `$title`, `$message` (all problems in one line), `$messages` (a
+`$pages`, `$has_more` (items beyond this page in the direction of travel: backwards after an
+`ending_before` cursor), `$links.first|prev|self|next|last` (null where there is no such page),
+and with the pieces below `$column_headers` and `$included`.
+Error placeholders: `$status`, `$title`, `$message` (all problems in one line), `$parameter` (the
+first problem's query or path parameter, or null), `$messages` (a
 list), `$messages_by_parameter` (`{parameter: [message, ...]}`; problems naming no parameter go
 under `unnamed_problems`), and in a one-element list template `$problem.message|detail|parameter|location`,
 repeated per problem (`detail` is null for an error without problems; `message` is then the title).
@@ -129,8 +131,11 @@ class TemplateDialect(Dialect):
         limit, offset, total = page.limit, page.offset, page.total
         pages = pages_for(total, limit)
         values = {
-            "items": items, "total": total, "count": len(items), "offset": offset, "limit": limit,
+            "items": items, "total": total if self._with_total(query) else None, "count": len(items),
+            "offset": offset, "limit": limit,
             "page": offset // limit + 1 if limit else 1, "pages": pages,
+            # more beyond this page in the direction of travel (backwards for `ending_before`)
+            "has_more": offset > 0 if query.cursor and query.cursor[0] == "before" else offset + len(items) < total,
         }
         if self.has_links:
             values.update(self._links(request, query, offset, limit, total, pages))
@@ -141,6 +146,12 @@ class TemplateDialect(Dialect):
             values["included"] = [jsonapi.project(r, query.fields if self.typed else None)
                                   for r in jsonapi.included(page.items, self.cfg["included"], resolve)]
         return Rendered(fill(self.envelope, values), media_type=self.json_media)
+
+    def _with_total(self, query: Query) -> bool:
+        """`paging.with_total: withTotal`: a boolean parameter that, false, leaves `$total` null (a
+        `"total?"` key is then left out), as commercetools skips counting when asked."""
+        name = self.paging_cfg.get("with_total")
+        return not name or query.extra["values"].get(name) is not False
 
     def _items(self, items: list, query: Query, request: RequestInfo) -> list:
         if self.typed:
@@ -185,6 +196,7 @@ class TemplateDialect(Dialect):
         for p in problems or [{"message": error.title, "parameter": None}]:
             by_parameter.setdefault(p["parameter"] or unnamed, []).append(p["message"])
         values = {"status": error.status, "title": error.title, "message": "; ".join(messages),
+                  "parameter": next((p["parameter"] for p in problems if p["parameter"] and p["location"] != "header"), None),
                   "messages": messages, "messages_by_parameter": by_parameter,
                   "problems": problems or [{"message": error.title, "detail": None, "parameter": None, "location": None}]}
         by_status = self.cfg.get("errors_by_status") or {}
@@ -192,6 +204,10 @@ class TemplateDialect(Dialect):
         return fill(template, values)
 
     # ---------------------------------------------------------------------- contract side
+    def envelope_path(self, placeholder: str) -> list[str] | None:
+        """Where the envelope prints a placeholder (the fault injector flips `$has_more` there)."""
+        return _path_to(self.envelope, placeholder)
+
     def items_of(self, body: Any) -> list:
         return _at(body, _path_to(self.envelope, "$items"))
 
