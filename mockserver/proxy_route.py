@@ -20,6 +20,7 @@ from .dialects import Dialect, dialect_for
 from .errors import Problem, RequestError
 from .proxy_conformance import ResponseConformance
 from .query import Query
+from .routing import route_key
 from .spec import Operation, Spec, safe_name
 from .validate import RequestValidator
 
@@ -95,7 +96,9 @@ class OperationRoute:
 
 
 def build_routes(specs: list[Spec], views: dict[str, dict]) -> list[OperationRoute]:
-    return [OperationRoute(op, views[spec.name]) for spec in specs for op in spec.operations]
+    """Static path segments before parameters, as the mock routes them (routing.py)."""
+    routes = [OperationRoute(op, views[spec.name]) for spec in specs for op in spec.operations]
+    return sorted(routes, key=lambda route: route_key(route.op.route_path))
 
 
 def find(routes: list[OperationRoute], method: str, path: str) -> tuple[OperationRoute | None, dict, Checked]:

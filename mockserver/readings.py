@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import orjson
 
+from .routing import route_key
 from .spec import Operation, Spec
 
 READINGS = {
@@ -70,7 +71,8 @@ class Readings:
     def __init__(self, app, readings: tuple[str, ...], specs: list[Spec]):
         self.app = app
         self.readings = set(readings)
-        self.routes = [_Route(op) for spec in specs for op in spec.operations]
+        # Static path segments before parameters, as the app routes them (routing.py).
+        self.routes = sorted((_Route(op) for spec in specs for op in spec.operations), key=lambda r: route_key(r.op.path))
 
     def route(self, path: str) -> _Route | None:
         return next((r for r in self.routes if r.regex.match(path)), None)
