@@ -417,3 +417,14 @@ def test_unauthorized_envelope(anonymous, headers):
 
 def test_bearer_token_is_accepted(anonymous):
     assert anonymous.get(URL, headers={"Authorization": "Bearer abc"}).status_code == 200
+
+
+NEVER_NULL_ON_THE_PAGE = ("maxUsesPerOrder", "maximumUses", "maxUsesPerCustomer", "validTo")
+
+
+def test_fields_the_page_never_shows_null_are_null_only_in_the_edge_scenario(client, live):
+    """Documented types only by default: the schema allows null (our reading of "no limit"), but
+    only `Prefer: scenario=edge` serves it."""
+    assert all(code["attributes"][name] is not None for code in live for name in NEVER_NULL_ON_THE_PAGE)
+    edge = client.get(URL, params={"limit": 5}, headers={"Prefer": "scenario=edge"}).json()["data"]
+    assert edge and all(code["attributes"][name] is None for code in edge for name in NEVER_NULL_ON_THE_PAGE)
