@@ -302,7 +302,7 @@ def build_routes(specs: list[Spec], world: World, settings: Settings, controls: 
         for op in spec.operations:
             path = prefix + op.route_path
             if "collection" not in op.mock:  # no x-mock: inferred from the schemas (plain.py)
-                endpoint = PlainEndpoint(op, world, settings, journal, plans[op.operation_id], collections)
+                endpoint = PlainEndpoint(op, world, settings, journal, plans[op.operation_id], collections, controls)
                 routes.append(Route(path, endpoint, methods=[op.method.upper()]))
                 continue
             endpoint = OperationEndpoint(op, world, settings, controls, journal)

@@ -66,17 +66,24 @@ formats get values of that form (a `pattern` is honoured only through the schema
 
 The request is validated against the documented parameters and security (integer parameters
 also against their `int32`/`int64` format's range), and journaled. A 405 names in `Allow` every
-method documented at the path. Errors
+method documented at the path. `Prefer` works as for `x-mock` specs: `code=` a documented status
+(its example or schema-made body; an error status as problem details, 429 with `Retry-After`),
+`example=` a named example, `scenario=empty|large|edge` a list of 0, 10,000 or 101 items (edge:
+hostile but valid values), `latency=` and `error-rate=`; so do `--latency`, `--error-rate` and
+`--rate-limit`. Fault scripts and pinned records name `x-mock` collections, so they do not reach
+plain operations. Errors
 are RFC 9457 problem details (`application/problem+json`), as the spec names no envelope (Prism
 answers the same way).
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import copy
 import hashlib
 import json
+import random
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -89,6 +96,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
+from . import control
 from .errors import Problem, RequestError
 from .fake import Ctx, SchemaCompiler, derived_uuid, pool, rng_for
 from .spec import Operation, Spec, safe_name
@@ -98,6 +106,7 @@ PROBLEM = "application/problem+json"
 WRITES = ("post", "put", "patch")
 MAX_BODY_BYTES = 1 << 20
 DEFAULT_PAGE_SIZE = 20
+SCENARIO_SIZES = {"empty": 0, "large": 10_000, "edge": 101}  # `Prefer: scenario=`, as for x-mock lists
 INT_FORMATS = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
 
 
@@ -628,10 +637,10 @@ class PlainCollection:
             return self.item(key, index).get(self.identity)
         return None
 
-    def _item(self, key: tuple, index: int) -> Any:
+    def _item(self, key: tuple, index: int, edge: bool = False) -> Any:
         params = dict(zip(self.params, key))
-        ctx = Ctx(rng=rng_for(self.seed, self.name, *key, index), index=index, size=self.size(key),
-                  params=params, now_ms=self.now_ms, seed=self.seed, world=self.world)
+        ctx = Ctx(rng=rng_for(self.seed, self.name, *key, index, *(["edge"] if edge else [])), index=index,
+                  size=self.size(key), params=params, now_ms=self.now_ms, seed=self.seed, world=self.world, edge=edge)
         item = self.generate(ctx)
         if self.identity and self.id_kind not in ("generated", "") and isinstance(item, dict):
             item[self.identity] = self.identity_of(key, index)
@@ -727,14 +736,24 @@ def _fill_paging(body: dict, schema: dict, facts: dict, urls: dict, paging: Pagi
             body[name] = value
 
 
+class _Controls:
+    """The faults' RNG and rate limiter, when no app shares its own (the app's `Controls`)."""
+
+    def __init__(self, settings):
+        self.rng = random.Random(getattr(settings, "seed", 0))
+        rate = getattr(settings, "rate_limit", None)
+        self.limiter = control.RateLimiter(rate) if rate else None
+
+
 class PlainEndpoint:
     """One operation of a spec without `x-mock`: validate, then serve it as its plan says."""
 
     error_media_type = PROBLEM  # for the app's 404/405 answers near this operation's path
 
     def __init__(self, op: Operation, world, settings, journal, plan: Plan | None = None,
-                 collections: dict | None = None):
+                 collections: dict | None = None, controls=None):
         self.op, self.world, self.settings, self.journal = op, world, settings, journal
+        self.controls = controls if controls is not None else _Controls(settings)
         self.name = f"{op.spec.name}:{op.operation_id}"
         self.validator = RequestValidator(op)
         self.dialect = ProblemDetails()
@@ -778,19 +797,73 @@ class PlainEndpoint:
         request = Request(scope, receive)
         path_params = {self.path_names.get(k, k): v for k, v in request.path_params.items()}
         try:
+            prefer_headers = request.headers.getlist("prefer")
+            prefer = control.parse_prefer(prefer_headers) if prefer_headers else control.NO_PREFERENCES
+            await self.admit(prefer)
             self.validator.check_auth(request.headers.get("authorization"), self.settings.token,
                                       headers=request.headers, query=request.query_params, cookies=request.cookies)
             values = self.validator.parse(request.url.query, request.query_params.multi_items(), path_params)
             self.check_formats(values)
             posted = await self.read_body(request) if self.plan.body is not None else None
-            response = self.success(request, path_params, values, posted)
+            response = self.preferred(prefer, path_params) if prefer.code or prefer.example else None
+            if response is None:
+                response = self.success(request, path_params, values, posted, prefer.scenario)
         except RequestError as error:
-            headers = {"WWW-Authenticate": self.validator.challenge} if error.status == 401 else {}
+            headers = dict(error.headers)
+            if error.status == 401:
+                headers["WWW-Authenticate"] = self.validator.challenge
             response = Response(_dumps(self.dialect.error_body(error)), error.status, headers=headers,
                                 media_type=PROBLEM)
         self.journal.add(request.method, request.url.path, request.url.query, self.name, response.status_code,
                          {k: request.query_params.getlist(k) for k in request.query_params}, [])
         await response(scope, receive, send)
+
+    async def admit(self, prefer: control.Preferences) -> None:
+        """The server's and the request's latency, rate limit and error rate, as for every spec."""
+        controls = self.controls
+        delay = control.pick_latency(self.settings.latency, prefer, controls.rng)
+        if delay:
+            await asyncio.sleep(delay)
+        if controls.limiter is not None:
+            wait = controls.limiter.retry_after()
+            if wait is not None:
+                raise control.too_many_requests(wait)
+        error_rate = prefer.error_rate if prefer.error_rate is not None else self.settings.error_rate
+        if error_rate and controls.rng.random() < error_rate:
+            raise control.injected_error()
+
+    def preferred(self, prefer: control.Preferences, path_params: dict) -> Response | None:
+        """`Prefer: code=` / `example=`: a documented status or a named example, never anything else."""
+        status = prefer.code or (self.answer[0] if self.answer else 204)
+        documented = sorted(int(s) for s in self.op.responses if s.isdigit())
+        if status not in documented:
+            raise RequestError(400, [Problem(f"Prefer: code={status} is not documented for this operation "
+                                             f"(documented: {', '.join(map(str, documented)) or 'none'})", "Prefer", "header")])
+        content = (self.op.responses.get(str(status)) or {}).get("content") or {}
+        media = next((m for m in content if _is_json(m)), None)
+        if prefer.example:
+            examples = (content.get(media) or {}).get("examples") or {} if media else {}
+            if prefer.example not in examples:
+                raise RequestError(400, [Problem(f"Prefer: no example {prefer.example!r} for status {status} "
+                                                 f"(examples: {', '.join(examples) or 'none'})", "Prefer", "header")])
+            value = examples[prefer.example]
+            return Response(_dumps(value.get("value") if isinstance(value, dict) else value), status, media_type=media)
+        if self.answer is not None and status == self.answer[0]:
+            return None  # the operation's own answer
+        if status >= 400:
+            headers = {"Retry-After": "1"} if status == 429 else {}
+            raise RequestError(status, [Problem(f"answered with {status} as requested (Prefer: code={status})")],
+                               headers=headers)
+        if media is None:
+            return self.bodiless(status)
+        entry = content[media] or {}
+        example = entry.get("example", (entry.get("schema") or {}).get("example"))
+        if example is None and entry.get("schema"):
+            generate = SchemaCompiler(self.op.spec.entities).compile(generatable(entry["schema"]))
+            example = generate(Ctx(rng=rng_for(self.world.seed, self.name, status, *sorted(path_params.items())),
+                                   index=0, size=0, params=path_params, now_ms=self.world.now_ms,
+                                   seed=self.world.seed, world=self.world))
+        return Response(_dumps(example), status, media_type=media)
 
     def bodiless(self, status: int, headers: dict | None = None) -> Response:
         """A 2xx whose documented body is not JSON (a file, text): its example, or empty, in its media type."""
@@ -900,12 +973,12 @@ class PlainEndpoint:
             body.update({k: v for k, v in item.items() if k in props})
         return body
 
-    def success(self, request: Request, path_params: dict, values: dict, posted: Any) -> Response:
+    def success(self, request: Request, path_params: dict, values: dict, posted: Any, scenario: str = "") -> Response:
         if self.answer is None:
             return Response(status_code=204)
         kind = self.plan.kind
         if kind == "collection":
-            return self.list_page(request, path_params, values)
+            return self.list_page(request, path_params, values, scenario)
         status, media, _, example = self.answer
         headers: dict[str, str] = {}
         body: Any = example
@@ -950,10 +1023,10 @@ class PlainEndpoint:
             body = self.merge(body, posted, self.answer[2])
         return Response(_dumps(body), status, media_type=media, headers=headers)
 
-    def list_page(self, request: Request, path_params: dict, values: dict) -> Response:
+    def list_page(self, request: Request, path_params: dict, values: dict, scenario: str = "") -> Response:
         paging, collection = self.plan.paging, self.collection
         key = self.key(path_params)
-        total = collection.size(key)
+        total = SCENARIO_SIZES.get(scenario, collection.size(key))
         size = values.get(paging.limit) if paging.limit else None
         size = paging.default_size if size is None else int(size)
         if paging.max_size is not None:
@@ -977,7 +1050,7 @@ class PlainEndpoint:
         if not paging.style:
             size = total
         end = min(offset + size, total) if offset < total else offset
-        items = [collection.item(key, i) for i in range(offset, end)]
+        items = [collection.item(key, i, scenario == "edge") for i in range(offset, end)]
         urls = self.links(request, paging, offset, size, total) if paging.style else {}
         if self.plan.shape.items_at is None:
             body: Any = items

@@ -494,3 +494,17 @@ def test_a_merge_patch_null_removes_what_the_answer_cannot_hold_as_null(construc
 def test_a_non_json_2xx_answers_in_its_documented_media_type(constructs):
     blob = constructs.get("/blob")
     assert blob.status_code == 200 and blob.headers["content-type"] == "application/octet-stream"
+
+
+def test_prefer_and_the_server_faults_work_on_plain_specs_too(pets):
+    limited = pets.get("/pets", headers={"Prefer": "code=401"})
+    assert limited.status_code == 401 and limited.headers["content-type"] == "application/problem+json"
+    undocumented = pets.get("/pets", headers={"Prefer": "code=418"})
+    assert undocumented.status_code == 400 and "documented: 200, 400, 401" in undocumented.json()["detail"]
+    assert pets.get("/pets", headers={"Prefer": "scenario=empty"}).json() == []
+    large = pets.get("/pets", headers={"Prefer": "scenario=large"})
+    assert large.headers["x-total-count"] == "10000" and len(large.json()) == 20
+    assert pets.get("/pets", headers={"Prefer": "error-rate=1"}).status_code == 500
+    with TestClient(create_app(Settings(specs=[PETSTORE_FILE], rate_limit=1)), headers=AUTH) as limited:
+        statuses = [limited.get("/pets/1").status_code for _ in range(3)]
+    assert statuses[0] == 200 and 429 in statuses
