@@ -147,10 +147,6 @@ GENERIC: dict = {
         "conformance.reading-values": {
             "ours": "every value of our reading of a parameter is accepted",
             "alternatives": {"refuses": "refuses a value that only our reading of the page allows"}},
-        "conformance.long-url": {
-            "ours": "a request of any documented size is answered by the API, in its documented content type",
-            "alternatives": {"refuses-long-url": "a URL over 8 KB is refused before the API sees it (as most "
-                                                 "HTTP front ends do: a 414, or a plain-text 400)"}},
         "errors.rejects": {
             "ours": "an invalid parameter is refused with a 4xx",
             "alternatives": {"accepts": "accepts an invalid parameter (ignores or coerces it)"}},
@@ -263,7 +259,7 @@ def documented_view(raw: dict, *, parameters: bool = True) -> dict:
     return view
 
 
-POSITIVE_MAX_LENGTH = 200  # a few such values keep a URL under the 8 KB front ends accept (conformance.long-url)
+POSITIVE_MAX_LENGTH = 200  # a few such values keep a URL under the 8 KB front ends accept (conformance.LONG_URL)
 
 
 def _short(parameter: dict) -> dict:

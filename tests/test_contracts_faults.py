@@ -27,6 +27,7 @@ NUWEB = "nuweb:listDiscountCodes"
 OPS = "ops-promotions:listPromotionUsageHistory"
 TEAMUP = "teamup:getDiscountCodeUsesReportData"
 ALL = (CODES, USAGES, NUWEB, OPS, TEAMUP)
+STRIPE = "stripe-promotion-codes:listPromotionCodes"
 
 # fault -> the (operation, check-name prefix) pairs that must fail.
 MUST_FAIL: dict[str, set[tuple[str, str]]] = {
@@ -45,6 +46,7 @@ MUST_FAIL: dict[str, set[tuple[str, str]]] = {
                       (NUWEB, "conformance.response_schema_conformance")},
     "server-error": {(op, "paging.max-limit") for op in ALL} | {(op, "conformance.not_a_server_error") for op in ALL},
     "links-drop-params": {(USAGES, "paging.links-follow"), (NUWEB, "paging.links-follow")},
+    "more-on-last-page": {(STRIPE, "paging.has-more")},
 }
 
 # Faults that break one of our readings, not a documented claim, where the page is silent: a WARN.
@@ -58,6 +60,7 @@ ONLY_FAILS: dict[str, tuple[str, ...]] = {
     "ignore-filter": ("filter.",),
     "ignore-fields": ("fieldset.",),
     "next-on-last-page": ("paging.links",),
+    "more-on-last-page": ("paging.has-more",),
 }
 
 
@@ -101,8 +104,12 @@ def read_junit(path: Path) -> tuple[set, set, set]:
 # such as the maximum page size, the request without any paging); the others skip it, which makes
 # them several times cheaper. The healthy run keeps the defaults, to prove they raise no false alarm.
 WITH_COVERAGE = {None, "drop-required", "server-error"}
-# drop-required can only show where an item schema lists required fields (Elastic Path, NuWeb).
-SPECS = {"drop-required": ("elasticpath-promotions", "nuweb")}
+# drop-required can only show where an item schema lists required fields (Elastic Path, NuWeb); a
+# cursor list's `has_more` is Stripe's. The other faults run on the five vendor-page specs (the two
+# spec-only vendors prove their faults in test_cursor_paging.py and test_template_dialect.py); the
+# healthy run checks all seven.
+FIVE = ("elasticpath-promotions", "nuweb", "ops-promotions", "teamup")
+SPECS = {"drop-required": ("elasticpath-promotions", "nuweb"), "more-on-last-page": ("stripe-promotion-codes",)}
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +122,7 @@ def runs(tmp_path_factory) -> dict[str | None, Run]:
         out = outs[fault]
         with BackgroundServer(Settings(seed=5, misbehave=(fault,) if fault else ())) as server:
             options = [] if fault in WITH_COVERAGE else ["--no-coverage"]
-            for spec in SPECS.get(fault, ()):
+            for spec in SPECS.get(fault, FIVE if fault else ()):
                 options += ["--spec", spec]
             proc = run_cli(server.url, out, "--quiet", *options)
         failed, passed, warned = read_junit(out / "junit.xml")
