@@ -216,7 +216,10 @@ def check(names: list[str]) -> tuple[int, list[str]]:
         except (ValueError, OSError) as exc:
             found.append(str(exc).splitlines()[0])
             continue
-        here = problems(raw, str(path)) + contract_problems(raw, str(path))
+        try:
+            here = problems(raw, str(path)) + contract_problems(raw, str(path))
+        except Exception:  # a shape OpenAPI does not allow: load_spec names it in one line
+            here = []
         if not here:
             try:
                 load_spec(path)

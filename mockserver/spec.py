@@ -152,9 +152,20 @@ def _read(path: Path) -> dict:
 
 
 def load_spec(path: str | Path) -> Spec:
+    """The spec at `path`, checked; any shape OpenAPI does not allow is one SpecError line."""
+    path = Path(path)
+    try:
+        return _load(path)
+    except SpecError:
+        raise
+    except Exception as exc:  # a parameter without `in`, a path that is no object, ...
+        raise SpecError(f"{path}: not a valid OpenAPI 3 document ({type(exc).__name__}: {exc}); check its paths, "
+                        "parameters and responses against the OpenAPI specification") from None
+
+
+def _load(path: Path) -> Spec:
     from .language import problems  # the x-mock / x-faker language, checked before anything is built
 
-    path = Path(path)
     document = _read(path)
     found = problems(document, str(path))
     if found:

@@ -283,3 +283,17 @@ def test_serve_refuses_a_broken_spec_in_one_line_end_to_end(tmp_path):
     assert served.stderr.strip().splitlines() == [
         f"mockserver serve: {path}: {CODE}.properties.final.x-faker.expr: the expression names `amont`, which is "
         "neither a field of this object nor a name expressions see; did you mean `amount`?"]
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda r: op(r)["parameters"].append({"name": "x"}), "(KeyError: 'in')"),
+    (lambda r: r["paths"].update({"/other": 5}), "(AttributeError: "),
+], ids=["a parameter without in", "a path that is no object"])
+def test_a_shape_openapi_does_not_allow_is_one_line(tmp_path, change, message):
+    path = write(tmp_path, change)
+    status, lines, _ = check(str(path))
+    assert status == 2 and len(lines) == 1
+    assert lines[0].startswith(f"{path}: not a valid OpenAPI 3 document {message}") and lines[0].endswith(
+        "check its paths, parameters and responses against the OpenAPI specification")
+
+
