@@ -301,16 +301,31 @@ def generatable(schema: Any, response: bool = True) -> Any:
             low = min(0, high - 1000)
         elif high is None:
             high = low + 1000
+        step = out.get("multipleOf")
+        if isinstance(step, (int, float)) and not isinstance(step, bool) and step > 0:
+            first, last = -(-low // step), high // step  # the multiples of `step` within the bounds
+            if first <= last:
+                count = int(last - first) + 1
+                picks = range(count) if count <= 50 else sorted({i * (count - 1) // 49 for i in range(50)})
+                values = [(first + k) * step for k in picks]
+                out["x-faker"] = {"choice": [int(v) if kind == "integer" or float(v).is_integer() and isinstance(step, int)
+                                             else round(v, 12) for v in values]}
+                return out
         if kind == "integer":
             out["x-faker"] = {"range": [int(-(-low // 1)), int(high // 1)]}
         else:
             out["x-faker"] = {"range": [float(low), float(high)], "decimals": 2}
+    elif kind == "array":
+        low = int(out.get("minItems", 0) or 0)
+        high = out.get("maxItems")
+        high = min(int(high), low + 5) if isinstance(high, int) and high >= low else low + 3
+        out["x-faker"] = {"count": [low, high]}
     elif kind == "string":
         fmt = out.get("format")
         low, high = int(out.get("minLength", 0)), int(out.get("maxLength", -1))
         if fmt in STRING_FORMATS:
             out["x-faker"] = {"choice": list(_strings(fmt, 0, -1))}
-        elif fmt is None and not out.get("pattern") and (low > 1 or high >= 0):
+        elif fmt not in ("uuid", "date-time", "email") and not out.get("pattern") and (low > 1 or high >= 0):
             out["x-faker"] = {"choice": list(_strings("", low, high))}
     return out
 

@@ -508,3 +508,60 @@ def test_prefer_and_the_server_faults_work_on_plain_specs_too(pets):
     with TestClient(create_app(Settings(specs=[PETSTORE_FILE], rate_limit=1)), headers=AUTH) as limited:
         statuses = [limited.get("/pets/1").status_code for _ in range(3)]
     assert statuses[0] == 200 and 429 in statuses
+
+
+def random_schema(r, depth: int = 0) -> dict:
+    """An OpenAPI 3.0 schema of the kinds vendor specs use (no contradictory keywords)."""
+    kind = r.choice(["string", "integer", "number", "boolean"] + (["array", "object"] if depth < 3 else []))
+    schema: dict = {"type": kind}
+    if r.random() < 0.2:
+        schema["nullable"] = True
+    if kind == "string":
+        if r.random() < 0.3:
+            schema["format"] = r.choice(["date", "date-time", "uuid", "email", "uri", "ipv4", "ipv6", "hostname", "byte", "time"])
+        elif r.random() < 0.5:
+            schema["minLength"] = r.randint(0, 20)
+            schema["maxLength"] = schema["minLength"] + r.randint(0, 20)
+        elif r.random() < 0.2:
+            schema.update(format=r.choice(["password", "binary"]), minLength=12)
+    elif kind in ("integer", "number"):
+        if r.random() < 0.4:
+            schema["minimum"] = r.randint(-10**6, 10**6)
+        if r.random() < 0.4:
+            schema["maximum"] = schema.get("minimum", -10**6) + r.randint(10, 10**6)
+        if r.random() < 0.2 and "minimum" in schema:
+            schema["exclusiveMinimum"] = True
+        if r.random() < 0.2:
+            schema["multipleOf"] = r.choice([2, 5, 10, 0.5]) if kind == "number" else r.choice([2, 5, 10])
+    elif kind == "array":
+        schema["items"] = random_schema(r, depth + 1)
+        if r.random() < 0.4:
+            schema["minItems"] = r.randint(0, 6)
+            schema["maxItems"] = schema["minItems"] + r.randint(0, 6)
+    elif kind == "object":
+        schema["properties"] = {f"p{i}": random_schema(r, depth + 1) for i in range(r.randint(0, 4))}
+        schema["required"] = list(schema["properties"])[:2]
+        if r.random() < 0.2:
+            schema = {"allOf": [schema, {"type": "object", "properties": {"extra": random_schema(r, depth + 1)}}]}
+        elif r.random() < 0.1:
+            schema = {"oneOf": [schema, {"type": "string"}]}
+    return schema
+
+
+def test_generated_values_are_valid_for_the_schemas_vendors_write():
+    """allOf, oneOf, 3.0 nullable and exclusive bounds, multipleOf, lengths, formats, array sizes."""
+    import random
+
+    from mockserver.fake import Ctx, SchemaCompiler, rng_for
+    from mockserver.plain import generatable
+
+    compiler, invalid = SchemaCompiler({}), []
+    for seed in range(300):
+        schema = random_schema(random.Random(seed))
+        generate = compiler.compile(generatable(schema))
+        validator = jsonschema_rs.validator_for(json_schema(schema, request=False), validate_formats=True)
+        for index in range(3):
+            value = generate(Ctx(rng=rng_for(seed, index), index=index, size=10, params={}, now_ms=1_767_225_600_000, seed=0))
+            if not validator.is_valid(value):
+                invalid.append((schema, value))
+    assert not invalid, invalid[:3]
