@@ -65,7 +65,8 @@ strings within their lengths, and `date`, `time`, `uri`, `ipv4`, `ipv6`, `hostna
 formats get values of that form (a `pattern` is honoured only through the schema's example).
 
 The request is validated against the documented parameters and security (integer parameters
-also against their `int32`/`int64` format's range), and journaled. A 405 names in `Allow` every
+also against their `int32`/`int64` format's range), and journaled with what the client did wrong
+(`mockserver verify` lists it; undocumented query parameters too, refused with `--strict`). A 405 names in `Allow` every
 method documented at the path. `Prefer` works as for `x-mock` specs: `code=` a documented status
 (its example or schema-made body; an error status as problem details, 429 with `Retry-After`),
 `example=` a named example, `scenario=empty|large|edge` a list of 0, 10,000 or 101 items (edge:
@@ -811,26 +812,40 @@ class PlainEndpoint:
     async def __call__(self, scope, receive, send) -> None:
         request = Request(scope, receive)
         path_params = {self.path_names.get(k, k): v for k, v in request.path_params.items()}
+        violations: list[str] = []  # what the client did wrong, for the journal and `mockserver verify`
+        requested = False
         try:
             prefer_headers = request.headers.getlist("prefer")
             prefer = control.parse_prefer(prefer_headers) if prefer_headers else control.NO_PREFERENCES
+            requested = True  # a fault or a Prefer: code answer is what the client asked for
             await self.admit(prefer)
+            requested = False
             self.validator.check_auth(request.headers.get("authorization"), self.settings.token,
                                       headers=request.headers, query=request.query_params, cookies=request.cookies)
-            values = self.validator.parse(request.url.query, request.query_params.multi_items(), path_params)
+            query_items = request.query_params.multi_items()
+            values = self.validator.parse(request.url.query, query_items, path_params)
             self.check_formats(values)
+            unknown = [Problem(f"'{name}' is not a documented parameter", name)
+                       for name in self.validator.unknown_parameters(query_items)]
+            if unknown and self.settings.strict:
+                raise RequestError(400, unknown)
+            violations += [p.message for p in unknown]
             posted = await self.read_body(request) if self.plan.body is not None else None
-            response = self.preferred(prefer, path_params) if prefer.code or prefer.example else None
+            requested = bool(prefer.code or prefer.example)
+            response = self.preferred(prefer, path_params) if requested else None
+            requested = False
             if response is None:
                 response = self.success(request, path_params, values, posted, prefer.scenario)
         except RequestError as error:
             headers = dict(error.headers)
             if error.status == 401:
                 headers["WWW-Authenticate"] = self.validator.challenge
+            if not requested and error.status < 500:
+                violations = [p.message for p in error.problems] + violations
             response = Response(_dumps(self.dialect.error_body(error)), error.status, headers=headers,
                                 media_type=PROBLEM)
         self.journal.add(request.method, request.url.path, request.url.query, self.name, response.status_code,
-                         {k: request.query_params.getlist(k) for k in request.query_params}, [])
+                         {k: request.query_params.getlist(k) for k in request.query_params}, violations)
         await response(scope, receive, send)
 
     async def admit(self, prefer: control.Preferences) -> None:

@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from mockserver.app import Settings, create_app
 from mockserver.cli import main
 from mockserver.plain import json_schema
-from mockserver.spec import load_spec
+from mockserver.spec import load_spec, load_specs
 
 PETSTORE = """
 openapi: 3.0.3
@@ -565,3 +565,21 @@ def test_generated_values_are_valid_for_the_schemas_vendors_write():
             if not validator.is_valid(value):
                 invalid.append((schema, value))
     assert not invalid, invalid[:3]
+
+
+def test_verify_reports_what_a_client_did_wrong_on_a_plain_spec():
+    from mockserver.verify import build_report
+
+    with TestClient(create_app(Settings(specs=[PETSTORE_FILE])), headers=AUTH) as client:
+        client.get("/pets?limit=3")
+        client.post("/pets", json={"nam": "Rex"})
+        client.get("/pets?colour=red")
+        client.get("/pets", headers={"Prefer": "code=401"})  # asked for: not the client's mistake
+        journal = client.get("/__mock/requests").json()
+    report = build_report(load_specs([PETSTORE_FILE]), journal, None)
+    flagged = {(v["method"], v["path"], v["query"]): v["violations"] for v in report.violations}
+    assert set(flagged) == {("POST", "/pets", ""), ("GET", "/pets", "colour=red")}, flagged
+    assert any('"name" is a required property' in m for m in flagged[("POST", "/pets", "")])
+    assert flagged[("GET", "/pets", "colour=red")] == ["'colour' is not a documented parameter"]
+    with TestClient(create_app(Settings(specs=[PETSTORE_FILE], strict=True)), headers=AUTH) as strict:
+        assert strict.get("/pets?colour=red").status_code == 400
