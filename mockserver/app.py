@@ -393,7 +393,11 @@ def app_from_env():
     each worker rebuilds its own app when a file changes."""
     settings = Settings.from_env()
     if not settings.reload:
-        return create_app(settings)
+        app = create_app(settings)
+        from .gcpolicy import settle
+
+        settle()  # each worker: start-up's objects out of the collector's way
+        return app
     from .reload import Reloading
     from .spec import bundled_spec_paths
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 import orjson
 
-from . import control, scripts
+from . import control, gcpolicy, scripts
 from .admin import ADMIN_ROUTES
 from .app import Settings, create_app
 from .cors import parse_origins
@@ -169,6 +169,7 @@ def serve(host, port, workers, reload, fixture_files, script_file, latency, erro
 
             built = [app]
             app = Reloading(lambda: built.pop() if built else create_app(settings), watched)
+        gcpolicy.settle()  # start-up's objects out of the collector's way (gcpolicy.py)
         uvicorn.run(app, host=host, port=port, log_level=log_level.lower(), access_log=False)
         return
     # Several processes: each builds its own app from the same settings (same data), and with

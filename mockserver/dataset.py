@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any, Iterable
 
 from .dotted import dig
@@ -351,7 +351,7 @@ class Collection:
         """Whether cycle fields here follow their cycle (pins and edge data do not)."""
         return self.merged is None and self.scenario != "edge"
 
-    @property
+    @cached_property
     def params_items(self) -> tuple:
         return tuple(sorted(self.params.items()))
 

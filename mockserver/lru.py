@@ -17,7 +17,10 @@ class WeightedLRU:
     def get(self, key: tuple) -> Any:
         found = self.entries.get(key)
         if found is not None:
-            self.entries.move_to_end(key)
+            try:
+                self.entries.move_to_end(key)
+            except KeyError:  # evicted in between by another thread (the sort-index builder)
+                pass
         return found
 
     def put(self, key: tuple, value: Any) -> None:
