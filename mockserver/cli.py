@@ -162,7 +162,8 @@ def serve(host, port, workers, reload, fixture_files, script_file, latency, erro
     watched = _load(lambda: [resolve_spec_path(s) for s in served_specs(settings.specs, mounts) or []] or bundled_spec_paths())
     watched += [Path(f) for f in settings.fixtures]
     app = _load(lambda: create_app(settings))  # fail fast, with a clear message, on a bad spec or fixtures file
-    click.echo(f"mockserver: serving {', '.join(settings.specs or ['all bundled specs'])} on http://{host}:{port} (seed {seed})", err=True)
+    mounted = "".join(f", {Path(path).stem} under {prefix or '/'}" for path, prefix in mounts.items())
+    click.echo(f"mockserver: serving {', '.join(settings.specs or ['all bundled specs'])}{mounted} on http://{host}:{port} (seed {seed})", err=True)
     if workers == 1:
         if reload:  # rebuilt in place; a broken file keeps the last good app answering (reload.py)
             from .reload import Reloading
