@@ -360,6 +360,16 @@ class Collection:
             return self.merged[index]
         return self.world.item(self.recipe.id, self.key, self.params_items, self.size, index, self.scenario)
 
+    def prefix(self, index: int, field: str) -> dict:
+        """Item `index` generated only as far as the top-level property of `field` (the same values
+        the whole item has there: a prefix of its draws). A code's `created_at` needs its first
+        usage's `used_on`, not the whole usage."""
+        world, recipe = self.world, self.recipe
+        generate = recipe.prefix_for(field.split(".", 1)[0])
+        base = collection_key(world.seed, recipe.id, *self.key, self.size, self.scenario)
+        return generate(Ctx(Draws(item_key(base, index)), index, self.size, dict(self.params_items), world.now_ms,
+                            world.seed, world))
+
     def slice(self, indices: Iterable[int]) -> list[dict]:
         if self.merged is not None:
             return [self.merged[i] for i in indices]
@@ -375,7 +385,7 @@ class Collection:
         if not self.size:
             return None
         if self.ordered_by and self.ordered_by[0] == field:
-            value = dig(self.item(0), field)
+            value = dig(self.item(0) if self.merged is not None or self.scenario else self.prefix(0, field), field)
             if value is not None:
                 return value
         values = [v for v in (dig(item, field) for item in self.items()) if v is not None]

@@ -367,9 +367,9 @@ class SchemaCompiler:
         a chain of plain objects and arrays (the caller generates whole items)."""
         return self._prefix(schema, dotted.split(".")) if dotted else None
 
-    def _prefix(self, schema: dict, parts: list[str]) -> Gen | None:
+    def _prefix(self, schema: dict, parts: list[str], prop: str = "") -> Gen | None:
         if not parts or not _is_container(schema):
-            return self.compile(schema)
+            return self.compile(schema, prop)  # the property's name salts cycles, names pools, keys times
         hint = schema.get("x-faker", {})
         if isinstance(hint, str) or hint.get("nulls") or hint.get("null_cycle") or hint.get("skip"):
             return None
@@ -378,10 +378,10 @@ class SchemaCompiler:
             return self._object_prefix(schema, hint, parts)
         if "array" in kinds and parts[0].isdigit():
             item_schema = schema.get("items", {})
-            upto, rest = int(parts[0]), self._prefix(item_schema, parts[1:])
+            upto, rest = int(parts[0]), self._prefix(item_schema, parts[1:], prop)
             if rest is None:
                 return None
-            whole = self.compile(item_schema)
+            whole = self.compile(item_schema, prop)  # as _array compiles its items
             lo, hi = hint.get("count", [schema.get("minItems", 0), schema.get("maxItems", 3)])
 
             def make(ctx: Ctx) -> list:
@@ -404,7 +404,7 @@ class SchemaCompiler:
             return None
         at = names.index(parts[0])
         before = tuple((name, self._pair(sub, name)[0], _omit_code(sub, name)) for name, sub in props[:at])
-        target, target_omit = self._prefix(props[at][1], parts[1:]), _omit_code(props[at][1], parts[0])
+        target, target_omit = self._prefix(props[at][1], parts[1:], parts[0]), _omit_code(props[at][1], parts[0])
         if target is None:
             return None
         name_at = parts[0]

@@ -143,3 +143,16 @@ def test_listed_children_agree_with_the_parent_listing(client):
               for code in listed[:5]]
     assert any(totals)  # a listed code has usages (some collections are empty by the size rule)
     assert client.get("/v2/promotions/promo-9/codes/NOT-A-CODE/usages").json()["data"] == []
+
+
+def test_a_prefix_of_an_item_has_the_values_of_the_whole_item():
+    """`Collection.prefix` (a code's first usage, the sort-index builder) stops after a field."""
+    world = create_app(seed=3).state.world
+    for recipe in world.recipes.values():
+        params = {name: "P-" + name for name in recipe.key_params}
+        collection = world.collection_for(recipe, params, size=50)
+        for name in recipe.generation_order:
+            for i in (0, 7, 49):
+                whole, part = collection.item(i), collection.prefix(i, name)
+                assert part.get(name) == whole.get(name), (recipe.id, name, i)
+                assert all(part[k] == whole[k] for k in part), (recipe.id, name, i)
