@@ -141,6 +141,9 @@ class OperationEndpoint:
         self.documented = {int(s) for s in op.responses if s.isdigit()}
         self.name = f"{op.spec.name}:{op.operation_id}"
         self.cache = world.responses
+        self.credential_keys = frozenset(
+            (b"cookie" if s.get("in") == "cookie" else str(s.get("name", "")).lower().encode("latin-1"))
+            for s in op.security_schemes if s.get("type") == "apiKey" and s.get("in") in ("header", "cookie"))
 
     async def __call__(self, scope, receive, send) -> None:
         if self.controls.scripts.rules:  # fault scripts answer first; `serve` is the operation's own answer
@@ -158,6 +161,8 @@ class OperationEndpoint:
             self.admit(prefer)
             key = (scope["path"], scope["query_string"], headers.get("authorization"), tuple(prefer_headers),
                    headers.get("host"), scope.get("scheme"), headers.get("accept"))
+            if self.credential_keys:  # an apiKey header or cookie: a cached 200 must not answer another key
+                key += tuple(v for k, v in scope["headers"] if k in self.credential_keys)
             rendering = self.cache.get(key)
             if rendering is None:
                 rendering = self.render(request, prefer)
@@ -281,8 +286,9 @@ class OperationEndpoint:
 
     def respond(self, rendered: Rendered) -> Response:
         if isinstance(rendered.body, str):
-            return Response(rendered.body, status_code=rendered.status, media_type=rendered.media_type)
-        return json_response(rendered.body, rendered.status, rendered.media_type)
+            return Response(rendered.body, status_code=rendered.status, media_type=rendered.media_type,
+                            headers=rendered.headers)
+        return json_response(rendered.body, rendered.status, rendered.media_type, headers=rendered.headers)
 
     def error(self, error: RequestError) -> Response:
         status = self.dialect.validation_status if error.status == 400 else error.status

@@ -6,6 +6,7 @@ envelope).
 
     paging:  {offset: NAME, limit: NAME, page: NAME, page_size: NAME, prefer: offset|page}
              {limit: NAME, cursor: {after: NAME, before: NAME}}   # starting_after / ending_before
+             {limit: NAME, cursor: {token: NAME}}                  # page_info tokens in a Link header
     sort:    {param: NAME, fields: {vendor name: item path}, default: [-name, ...]}   # "-" = descending
              {by: NAME, order: NAME, fields: {...}, default: [-name]}                 # sortBy/sortOrder
     filters: {param: {field: PATH, op: eq|in|gt|ge|lt|le, time: STYLE}
@@ -15,6 +16,8 @@ envelope).
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -52,10 +55,26 @@ def cursor_of(cfg: dict, values: dict) -> tuple[str, Any, str] | None:
     refused, as a client cannot mean both.
     """
     names = cfg.get("cursor") or {}
+    token = names.get("token")
+    if token and values.get(token) not in (None, ""):
+        return read_token(values.get(token), token)
     sent = [(way, names[way]) for way in ("after", "before") if names.get(way) and values.get(names[way]) not in (None, "")]
     if len(sent) > 1:
         raise bad_request(f"only one of {', '.join(repr(n) for _, n in sent)} may be given", sent[1][1])
     return (sent[0][0], values.get(sent[0][1]), sent[0][1]) if sent else None
+
+
+def make_token(way: str, identity: Any) -> str:
+    """An opaque page token (Shopify's `page_info`): which side of which item, base64url JSON."""
+    return base64.urlsafe_b64encode(json.dumps([way[0], identity], separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def read_token(text: str, param: str) -> tuple[str, Any, str]:
+    try:
+        way, identity = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+        return {"a": "after", "b": "before"}[way], identity, param
+    except (ValueError, TypeError, KeyError):
+        raise bad_request(f"'{param}': {text[:40]!r} is not a page token this API issued; follow the Link header", param) from None
 
 
 # --------------------------------------------------------------------------------------- sort

@@ -172,3 +172,47 @@ def test_answers_to_urls_no_http_stack_accepts_are_not_graded():
     params = {p["name"]: p for p in view["paths"][CODES]["get"]["parameters"]}
     assert "starting_after" not in params and "ending_before" not in params  # no schema makes a valid cursor
     assert params["code"]["schema"]["maxLength"] == POSITIVE_MAX_LENGTH
+
+
+SHOPIFY = str(Path(__file__).resolve().parent / "specs" / "shopify-discount-codes.yaml")
+SHOPIFY_CODES = "/admin/api/2024-01/price_rules/507328175/discount_codes.json"
+
+
+def rel(response, name: str) -> str | None:
+    from contracts.semantic.target import link_rel
+
+    return link_rel(response, name)
+
+
+def test_page_info_tokens_in_the_link_header_walk_the_list_and_back():
+    with TestClient(create_app(Settings(specs=[SHOPIFY])), headers={"X-Shopify-Access-Token": "t"}) as api:
+        first = api.get(SHOPIFY_CODES, params={"limit": 6})
+        assert rel(first, "previous") is None and "page_info=" in rel(first, "next")
+        pages, response = [first], first
+        while rel(response, "next"):
+            response = api.get(rel(response, "next"))
+            pages.append(response)
+        seen = [code["id"] for page in pages for code in page.json()["discount_codes"]]
+        assert len(seen) == len(set(seen)) >= 20 and seen == sorted(seen)
+        assert "link" not in pages[-1].headers or rel(pages[-1], "next") is None
+        back = api.get(rel(pages[2], "previous"))
+        assert back.json() == pages[1].json()
+        refused = api.get(SHOPIFY_CODES, params={"page_info": "not-a-token"})
+        assert refused.status_code == 400 and "page token" in refused.json()["errors"]
+
+
+def test_an_api_key_header_is_part_of_what_a_cached_answer_is_for():
+    """Found by `contracts` on the Shopify spec: a 200 cached for one X-Shopify-Access-Token was
+    served to a request without any."""
+    with TestClient(create_app(Settings(specs=[SHOPIFY]))) as api:
+        assert api.get(SHOPIFY_CODES, headers={"X-Shopify-Access-Token": "t"}).status_code == 200
+        assert api.get(SHOPIFY_CODES).status_code == 401
+
+
+@pytest.mark.parametrize("fault", [None, "offset-off-by-one"])
+def test_contracts_walk_the_link_header(fault):
+    with BackgroundServer(Settings(specs=[SHOPIFY], misbehave=(fault,) if fault else ())) as server:
+        result = run_contracts(RunOptions(base_url=server.url, specs=[SHOPIFY], max_examples=2, coverage=False, seed=5),
+                               progress=None)
+    failed = {c.name for _, c in result.failed_checks}
+    assert (not failed and not result.warned_checks) if fault is None else {"paging.cursor", "paging.has-more"} <= failed, failed

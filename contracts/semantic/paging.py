@@ -13,7 +13,7 @@ from typing import Any
 from mockserver.pipeline import dig
 
 from ..results import Recorder
-from .target import ListTarget, Walk
+from .target import ListTarget, Walk, link_rel
 from .vendor_rules import page_meta
 
 WALK_PAGES_WANTED = 7  # the small page size is chosen so that a walk takes about this many pages
@@ -119,29 +119,41 @@ def check_paging(t: ListTarget, rec: Recorder) -> None:
 
 
 def check_cursor(t: ListTarget, rec: Recorder, walks: list[Walk]) -> None:
-    """A cursor list: `has_more` says whether a page follows, and `ending_before` the first item of
-    a page gives back the page before it (the documented "previous page of the list")."""
-    if t.reader.has_more:
+    """A cursor list: each page says truthfully whether another follows (`has_more`, or a
+    `rel="next"` link), and the way back from a page (`ending_before` its first item, or its
+    `rel="previous"` link) gives the page before it (the documented "previous page of the list")."""
+    token = bool(t.cursor.get("token"))
+    flag = '`Link: rel="next"`' if token else (f"`{t.reader.has_more}`" if t.reader.has_more else None)
+    if flag:
         with rec.check("paging.has-more") as c:
             for walk in (w for w in walks if w.complete):
                 filled = [p for p in walk.pages if p.items]
                 for n, page in enumerate(filled):
-                    more = t.reader.has_more_of(page.body)
-                    want = n < len(filled) - 1
-                    c.expect(more is want, f"page size {walk.size}: `{t.reader.has_more}` is {str(want).lower()} on "
+                    more, want = t.more_after(page), n < len(filled) - 1
+                    c.expect(more is want, f"page size {walk.size}: {flag} is {'there' if want else 'absent'} on "
+                             f"{'every page but the last' if want else 'the last page'}" if token else
+                             f"page size {walk.size}: {flag} is {str(want).lower()} on "
                              f"{'every page but the last' if want else 'the last page'}",
                              expected=want, actual=more, response=page.response, basis="paging.has-more")
     before = t.cursor.get("before")
     walk = next((w for w in walks[1:] + walks[:1] if len([p for p in w.pages if p.items]) >= 2), None)
-    if not before or walk is None:
+    if not (before or token) or walk is None:
         return
     with rec.check("paging.cursor") as c:
         pages = [p for p in walk.pages if p.items]
         for previous, page in list(zip(pages, pages[1:]))[:3]:
-            first = t.identity(page.items[0])
-            back = t.fetch({before: first, t.limit_param: walk.size})
+            if token:
+                url = link_rel(page.response, "previous")
+                c.expect(url is not None, f'a page after the first links `rel="previous"` (page size {walk.size})',
+                         expected="a previous link", actual="none", response=page.response, basis="paging.cursor")
+                if url is None:
+                    continue
+                back, how = t.read(t.client.get(url)), 'its `rel="previous"` link'
+            else:
+                first = t.identity(page.items[0])
+                back, how = t.fetch({before: first, t.limit_param: walk.size}), f"`{before}={first}`"
             got, want = [t.identity(i) for i in back.items], [t.identity(i) for i in previous.items]
-            c.expect(got == want, f"`{before}={first}` gives back the page before it (page size {walk.size})",
+            c.expect(got == want, f"{how} gives back the page before it (page size {walk.size})",
                      expected=want[:5], actual=got[:5], response=back.response, basis="paging.cursor")
 
 

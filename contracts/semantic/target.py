@@ -107,7 +107,14 @@ class ListTarget:
         return self.client.get(self.path, params=query)
 
     def fetch(self, params: dict | None = None, offset: int | None = None, limit: int | None = None) -> Page:
-        """A page that must come back 2xx with the documented envelope (else UnexpectedResponse)."""
+        """A page that must come back 2xx with the documented envelope (else UnexpectedResponse). A
+        cursor list reaches a later window the way a client does: by walking to it."""
+        if self.cursor and offset and limit:
+            walk = self.walk(limit, params)
+            number = offset // limit
+            if number < len(walk.pages):
+                return walk.pages[number]
+            return Page(walk.pages[-1].response, walk.pages[-1].body, [], walk.pages[-1].total, offset, limit)
         params = dict(params or {})
         if limit is not None:
             params.update(self.window(offset or 0, limit))
@@ -135,11 +142,8 @@ class ListTarget:
         """Query parameters that ask for this window (by offset when the API pages by offset; after
         the identity of the item before it when the API pages by cursor)."""
         p = self.paging_cfg
-        if self.cursor:
-            if offset <= 0:
-                return {p["limit"]: limit}
-            before = self.walk(limit).items[offset - 1:offset]  # the walk at this size knows the item
-            return {p["limit"]: limit, **({self.cursor["after"]: self.identity(before[0])} if before else {})}
+        if self.cursor:  # later windows are walked to (fetch)
+            return {p["limit"]: limit}
         if p.get("offset"):
             return {p["offset"]: offset, p["limit"]: limit}
         return {p["page"]: offset // limit + 1, p["limit"]: limit}
@@ -164,7 +168,7 @@ class ListTarget:
             walk.pages.append(page)
             new = {self.identity(item) for item in page.items} - seen
             seen |= new
-            if len(page.items) < size or not new or self.reader.has_more_of(page.body) is False:
+            if len(page.items) < size or not new or (self.cursor and self.more_after(page) is False):
                 walk.complete = True
                 break
         if cacheable:
@@ -172,14 +176,24 @@ class ListTarget:
         return walk
 
     def _next_by_cursor(self, params: dict | None, walk: Walk, size: int) -> Page:
-        """The page after the walk's last item (`starting_after`), as a client pages a cursor list."""
+        """The page after the walk's last item, as a client pages a cursor list: `starting_after`
+        its identity, or the `Link: <...>; rel="next"` URL of a token list (Shopify's `page_info`)."""
         query = {**(params or {}), self.paging_cfg["limit"]: size}
-        last = walk.pages[-1].items[-1:] if walk.pages else []
-        if last:
-            query[self.cursor["after"]] = self.identity(last[0])
-        page = self.fetch(query)
+        if walk.pages and self.cursor.get("token"):
+            page = self.read(self.client.get(link_rel(walk.pages[-1].response, "next")))
+        else:
+            last = walk.pages[-1].items[-1:] if walk.pages else []
+            if last:
+                query[self.cursor["after"]] = self.identity(last[0])
+            page = self.fetch(query)
         page.offset, page.limit = sum(len(p.items) for p in walk.pages), size
         return page
+
+    def more_after(self, page: Page) -> bool | None:
+        """Whether the page says another follows: `has_more`, or a `rel="next"` link; None: silent."""
+        if self.cursor.get("token"):
+            return link_rel(page.response, "next") is not None
+        return self.reader.has_more_of(page.body)
 
     def collection(self) -> Walk:
         """The whole collection at the largest page size (cached: filters and invariants reuse it)."""
@@ -187,6 +201,16 @@ class ListTarget:
 
     def walked(self) -> list[Walk]:
         return list(self._walks.values())
+
+
+def link_rel(response: httpx.Response, rel: str) -> str | None:
+    """The URL of one relation in a response's RFC 8288 `Link` header."""
+    for part in (response.headers.get("link") or "").split(","):
+        url, _, params = part.strip().partition(";")
+        if url.startswith("<") and url.endswith(">") and any(p.strip().replace(" ", "") in (f'rel="{rel}"', f"rel={rel}")
+                                                             for p in params.split(";")):
+            return url[1:-1]
+    return None
 
 
 def serialize(name: str, value: Any, form: str = "repeat") -> list[tuple[str, str]]:

@@ -33,10 +33,12 @@ class RequestInfo:
         """Links to this request's URL with the named query parameters replaced: the rest of the
         query is encoded once, not once per link."""
         kept = urlencode([(k, v) for k, v in self.query_items if k not in names], safe=_SAFE)
-        prefix = f"{self.base_url}{self.path}?" + (f"{kept}&" if kept else "")
+        url = f"{self.base_url}{self.path}"
+        prefix = f"{url}?" + (f"{kept}&" if kept else "")
 
         def at(**updates: Any) -> str:
-            return prefix + urlencode([(k, str(v)) for k, v in updates.items() if v is not None], safe=_SAFE)
+            added = urlencode([(k, str(v)) for k, v in updates.items() if v is not None], safe=_SAFE)
+            return prefix + added if added else (f"{url}?{kept}" if kept else url)
 
         return at
 
@@ -46,6 +48,7 @@ class Rendered:
     body: Any
     media_type: str = "application/json"
     status: int = 200
+    headers: dict | None = None  # response headers the spec's `x-mock.headers` template prints (`Link`)
 
 
 class Dialect:

@@ -6,7 +6,9 @@
 
 Page placeholders: `$items`, `$total`, `$count` (items on this page), `$offset`, `$limit`, `$page`,
 `$pages`, `$has_more` (items beyond this page in the direction of travel: backwards after an
-`ending_before` cursor), `$links.first|prev|self|next|last` (null where there is no such page),
+`ending_before` cursor), `$links.first|prev|self|next|last` (null where there is no such page;
+a cursor list links after its last item and before its first, and `$link_header` joins those as
+an RFC 8288 `Link` value),
 and with the pieces below `$column_headers` and `$included`.
 Error placeholders: `$status`, `$title`, `$message` (all problems in one line), `$parameter` (the
 first problem's query or path parameter, or null), `$messages` (a
@@ -22,6 +24,7 @@ The rest is a choice of reusable pieces, each selected by its own key:
     validation_status: 422           the status of a refused parameter (default 400)
     trailing_slash: same             `/x/` served as `/x` (Express, Laravel); default: a 404
     links: {style: offset|page|as-requested, carry: window|position, last: always|beyond-first}
+    headers: {Link: $link_header}    response headers from templates (a cursor list's `Link`)
     fields: {param}                  dot-notation sparse fieldsets (unknown names dropped)
     fieldsets / included / self_links   JSON:API resources (jsonapi.py)
     columns / format / csv_expand       report columns and CSV (columns.py)
@@ -34,7 +37,9 @@ from __future__ import annotations
 from typing import Any
 
 from .. import fieldsets
+from ..dotted import getter
 from ..errors import RequestError
+from ..params import make_token
 from ..query import Page, Query
 from . import calls, jsonapi
 from .base import Dialect, Rendered, RequestInfo, pages_for
@@ -91,7 +96,10 @@ class TemplateDialect(Dialect):
         self.trailing_slash = cfg.get("trailing_slash", "404")
         self.validation_status = cfg.get("validation_status", 400)
         self.envelope = cfg.get("envelope") or _DEFAULT_ENVELOPE
-        self.has_links = _mentions(self.envelope, "$links.")  # links cost URL encoding: only when printed
+        self.headers: dict = cfg.get("headers") or {}
+        # links cost URL encoding: built only when the envelope or a header prints one
+        self.has_links = _mentions(self.envelope, "$links.") or _mentions(self.headers, "$link")
+        self.identity = getter((cfg.get("collection") or {}).get("identity") or "id")
         self.links_cfg: dict = cfg.get("links") or {}
         self.columns = Columns(cfg) if cfg.get("columns") else None
         self.typed = jsonapi.TypedFieldsets(cfg["fieldsets"], self.validation_status) if cfg.get("fieldsets") else None
@@ -138,14 +146,16 @@ class TemplateDialect(Dialect):
             "has_more": offset > 0 if query.cursor and query.cursor[0] == "before" else offset + len(items) < total,
         }
         if self.has_links:
-            values.update(self._links(request, query, offset, limit, total, pages))
+            links = self._cursor_links if self.paging_cfg.get("cursor") else self._links
+            values.update(links(request, query, offset, limit, total, pages, page.items))
         if self.columns:
             values["column_headers"] = self.columns.headers(query.fields, query)
         if self.cfg.get("included"):
             resolve = lambda entity, key: request.entity(self.op.spec.name, entity, key)
             values["included"] = [jsonapi.project(r, query.fields if self.typed else None)
                                   for r in jsonapi.included(page.items, self.cfg["included"], resolve)]
-        return Rendered(fill(self.envelope, values), media_type=self.json_media)
+        headers = {k: v for k, v in fill(self.headers, values).items() if v} if self.headers else None
+        return Rendered(fill(self.envelope, values), media_type=self.json_media, headers=headers)
 
     def _with_total(self, query: Query) -> bool:
         """`paging.with_total: withTotal`: a boolean parameter that, false, leaves `$total` null (a
@@ -163,7 +173,25 @@ class TemplateDialect(Dialect):
             items = [jsonapi.with_self_link(it, base) for it in items]
         return items
 
-    def _links(self, request: RequestInfo, query: Query, offset: int, limit: int, total: int, pages: int) -> dict:
+    def _cursor_links(self, request: RequestInfo, query: Query, offset: int, limit: int, total: int, pages: int,
+                      items: list) -> dict:
+        """Links of a cursor list: after the page's last item, before its first (the rest of the
+        query as sent), and `$link_header`, the RFC 8288 `Link` value Shopify-style APIs page by."""
+        cursor = self.paging_cfg["cursor"]
+        link = request.linker(*cursor.values())
+
+        def at(way: str, item: dict) -> str:
+            key = self.identity(item)
+            return link(**({cursor["token"]: make_token(way, key)} if cursor.get("token") else {cursor[way]: key}))
+
+        after = at("after", items[-1]) if items and offset + len(items) < total else None
+        before = at("before", items[0]) if items and offset > 0 else None
+        rels = [f'<{url}>; rel="{rel}"' for rel, url in (("previous", before), ("next", after)) if url]
+        return {"links.first": link(), "links.self": request.linker()(), "links.prev": before, "links.next": after,
+                "links.last": None, "link_header": ", ".join(rels) or None}
+
+    def _links(self, request: RequestInfo, query: Query, offset: int, limit: int, total: int, pages: int,
+               items: list) -> dict:
         """Links in the paging style the spec names (or the request used), carrying the whole
         window or only the position, the rest of the query as sent."""
         p, cfg = self.paging_cfg, self.links_cfg
