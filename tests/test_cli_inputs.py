@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -145,6 +146,10 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen([PY, "-m", "mockserver", "serve", "--port", str(self.port), *args],
                                         stderr=subprocess.PIPE, text=True)
+        self.lines: list[str] = []  # stderr so far, read by a thread (a loaded machine: wait for lines, not time)
+        self.reader = threading.Thread(target=lambda: self.lines.extend(iter(self.process.stderr.readline, "")),
+                                       daemon=True)
+        self.reader.start()
         deadline = time.monotonic() + 30
         while True:
             try:
@@ -158,13 +163,18 @@ class Server:
     def get(self, path: str, **kwargs) -> httpx.Response:
         return httpx.get(self.url + path, timeout=5, **kwargs)
 
+    def said(self, words: str) -> bool:
+        return any(words in line for line in list(self.lines))
+
     def stop(self) -> str:
         self.process.terminate()
         try:
-            return self.process.communicate(timeout=10)[1]
+            self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.process.kill()
-            return self.process.communicate()[1]
+            self.process.wait()
+        self.reader.join(timeout=5)
+        return "".join(self.lines)
 
 
 PIN = "fixtures:\n  - operation: getPromotionCodes\n    params: {{promotionID: P}}\n    records:\n      - data: {{codes: [{{code: {code}, max_uses: 5000}}]}}\n"
@@ -188,7 +198,7 @@ def test_reload_keeps_serving_through_a_broken_fixtures_file(tmp_path):
     try:
         assert "FIRST1" in server.get(CODES, headers=auth).text
         pins.write_text("fixtures: [\n")
-        time.sleep(1.2)
+        assert wait_for(lambda: server.said("reload failed"), 20)
         started = time.monotonic()
         response = server.get(CODES, headers=auth)  # a 5 s timeout: never a hang
         assert response.status_code == 200 and "FIRST1" in response.text
@@ -210,10 +220,10 @@ def test_reload_keeps_serving_through_a_broken_spec(tmp_path):
         assert server.get("/v1/discount-codes?limit=1", headers=auth).status_code == 200
         good = spec.read_text()
         spec.write_text(good[: len(good) // 2] + "\n  broken: [\n")
-        time.sleep(1.2)
+        assert wait_for(lambda: server.said("reload failed"), 20)
         assert server.get("/v1/discount-codes?limit=1", headers=auth).status_code == 200
         spec.write_text(good + "\n")
-        time.sleep(1.2)
+        assert wait_for(lambda: server.said("reloaded"), 20)
         assert server.get("/v1/discount-codes?limit=1", headers=auth).status_code == 200
     finally:
         err = server.stop()
