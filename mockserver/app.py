@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from . import conditional, control, fixtures, misbehave, negotiate, readings, scripts
+from . import conditional, control, fixtures, misbehave, negotiate, readings, scripts, trial
 from .accesslog import AccessLog
 from .admin import admin_routes
 from .cors import cors_middleware
@@ -215,6 +215,11 @@ class OperationEndpoint:
         except RequestError as error:
             response = self.error(error)
             warnings = [p.message for p in error.problems] + warnings
+        except Exception as exc:  # a spec hint that fails on an item past those tried at load (trial.py)
+            error = RequestError(500, [Problem(f"the mock could not generate this page: {trial.describe(exc)} "
+                                               f"(a bug in the spec's x-faker hints, not in the request)")])
+            response = self.error(error)
+            warnings = [error.problems[0].message] + warnings
         return self.rendering(response, request, warnings)
 
     @staticmethod
@@ -341,6 +346,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Starlette:
             raise SpecError(f"{spec.path}: the spec documents no operation (`paths` is empty), so there is nothing to "
                             "serve; add paths (with `x-mock` blocks for lists with real paging: README, How it works)")
     world = World(specs, seed=settings.seed, now=settings.now, size=settings.size)
+    trial.check(world, specs)  # every field tried once: a failing expression stops start-up in one line
     for path in settings.fixtures:
         fixtures.apply_file(world, path)
     journal = Journal()

@@ -193,6 +193,8 @@ def check(names: list[str]) -> tuple[int, list[str]]:
 
     from contracts.declarations import problems as contract_problems
 
+    from . import trial
+    from .dataset import World
     from .spec import SpecError, _read, bundled_spec_paths, load_spec, resolve_spec_path
 
     paths, found = [], []
@@ -223,7 +225,8 @@ def check(names: list[str]) -> tuple[int, list[str]]:
             here = []
         if not here:
             try:
-                load_spec(path)
+                spec = load_spec(path)
+                trial.check(World([spec]), [spec])
             except SpecError as exc:
                 here.append(str(exc).splitlines()[0])
         found += here

@@ -17,6 +17,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from mockserver.app import Settings, create_app
 from mockserver.cli import main
 from mockserver.language import problems
 from mockserver.spec import SpecError, bundled_spec_paths, load_spec
@@ -297,3 +298,36 @@ def test_a_shape_openapi_does_not_allow_is_one_line(tmp_path, change, message):
         "check its paths, parameters and responses against the OpenAPI specification")
 
 
+
+
+OPS_SPEC = Path(__file__).resolve().parent.parent / "specs" / "ops-promotions.yaml"
+FINAL = 'x-faker: {expr: "round(originalAmount - discountAmount, 2)"}'
+
+
+def _ops_with(tmp_path: Path, expr: str) -> Path:
+    text = OPS_SPEC.read_text()
+    assert FINAL in text
+    path = tmp_path / "ops.yaml"
+    path.write_text(text.replace(FINAL, f'x-faker: {{expr: "{expr}"}}'))
+    return path
+
+
+def test_an_expression_that_raises_on_an_early_item_stops_check_and_start_up(tmp_path):
+    path = _ops_with(tmp_path, "round(originalAmount / (index - 3), 2)")
+    status, lines, _ = check(str(path))
+    assert status == 2 and len(lines) == 1
+    assert "item 3 of default data cannot be generated: <x-faker finalAmount> raised ZeroDivisionError" in lines[0]
+    with pytest.raises(SpecError, match="item 3 of default data"):
+        create_app(Settings(specs=[str(path)]))
+
+
+def test_an_expression_that_raises_later_is_a_500_in_the_vendor_envelope_naming_the_field(tmp_path):
+    from starlette.testclient import TestClient
+
+    path = _ops_with(tmp_path, "round(originalAmount / (index - 30), 2)")
+    with TestClient(create_app(Settings(specs=[str(path)], size=100)), raise_server_exceptions=False) as api:
+        response = api.get("/api/v1/ops/promotions/0195e7a1-8b5c-7d3e-9f4a-2c6b8d0e1f3a/usage-history",
+                           params={"limit": 100, "sortOrder": "asc"}, headers={"Authorization": "Bearer t"})
+    assert response.status_code == 500 and response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert body["statusCode"] == 500 and "<x-faker finalAmount> raised ZeroDivisionError" in body["message"]
