@@ -158,7 +158,7 @@ def check_stripe_auth(request: Request, token: str | None) -> None:
 
 def _stripe_int(name: str, raw: str) -> int:
     if not _INT.fullmatch(raw.strip()):
-        raise StripeError(f"Invalid integer: {raw}", name)
+        raise StripeError(f"Invalid integer: {raw}", name, code="parameter_invalid_integer")
     return int(raw)
 
 
@@ -167,13 +167,14 @@ def stripe_list(app: "VendorsApp", request: Request) -> Response:
     query: dict[str, str] = {}
     for name, value in request.query_params.multi_items():
         if name not in STRIPE_PARAMS:
-            raise StripeError(f"Received unknown parameter: {name}", name)
+            raise StripeError(f"Received unknown parameter: {name}", name, code="parameter_unknown")
         if name in ("expand", "expand[]"):
             continue  # `coupon` is always the full object; nothing else on a promotion code expands
         if value == "":
             raise StripeError(f"You passed an empty string for '{name}'. We assume empty values are an attempt to "
                               f"unset a parameter; however '{name}' cannot be unset. You should remove '{name}' "
-                              f"from your request or supply a non-empty value.", name)
+                              f"from your request or supply a non-empty value.", name,
+                              code="parameter_invalid_empty")
         query[name] = value  # a repeated scalar: the last one wins
 
     limit = 10
