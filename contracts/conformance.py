@@ -244,6 +244,8 @@ def grade(check: str, case, reading_params: set) -> tuple[str, str | None]:
         return f"conformance.{check}", ("blank-is-absent" if blank else "accepts") if check != "unsupported_method" else "other-status"
     if check == "positive_data_acceptance" and reading_params & set(query):
         return "conformance.reading-values", "refuses"
+    if check == "positive_data_acceptance" and any(v in ("", [""]) for v in query.values()):
+        return "conformance.blank-values", "refuses-blank"
     return f"conformance.{check}", None
 
 

@@ -71,6 +71,7 @@ class Reader:
     total: str | None = None
     identity: str = "id"
     has_more: str | None = None  # cursor lists: whether another page follows (Stripe's `has_more`)
+    count: str | None = None  # where a page reports how many items it holds (commercetools' `count`)
 
     def items_of(self, body: Any) -> list:
         """The items: the list at `items` (spread: `data` is the list under `data`)."""
@@ -85,6 +86,13 @@ class Reader:
         if self.total is None:
             return None
         found = list(select(body, self.total))
+        return found[0] if found else None
+
+    def count_of(self, body: Any) -> Any:
+        """The item count a page reports, or None when the spec declares none."""
+        if self.count is None:
+            return None
+        found = list(select(body, self.count))
         return found[0] if found else None
 
     def has_more_of(self, body: Any) -> bool | None:
@@ -133,6 +141,8 @@ GENERIC: dict = {
         "server-error": "a valid request never gets a 5xx",
         "filter.partition": "the values of an enumerated filter split the list: each item has exactly one",
         "paging.has-more": "a page that says whether more follow says so truthfully",
+        "paging.count": "a page that reports how many items it holds counts them right",
+        "paging.with-total": "a parameter that turns the total off leaves the items as they are",
         "paging.cursor": "a cursor before a page's first item gives back the page before it",
     },
     "readings": {
@@ -144,6 +154,10 @@ GENERIC: dict = {
         "conformance.unsupported_method": {
             "ours": "an undocumented method gets 405",
             "alternatives": {"other-status": "answers an undocumented method with another status than 405"}},
+        "conformance.blank-values": {
+            "ours": "a blank value (`name=`) that the parameter's schema allows is accepted",
+            "alternatives": {"refuses-blank": "refuses a blank value (`name=`) that the schema allows, as Stripe "
+                                              "does (\"You passed an empty string for ...\")"}},
         "conformance.reading-values": {
             "ours": "every value of our reading of a parameter is accepted",
             "alternatives": {"refuses": "refuses a value that only our reading of the page allows"}},
@@ -174,7 +188,8 @@ class Contract:
             block.update({k: v for k, v in layer.items() if k in ("read", "arrays")})
         read = block.get("read") or {}
         self.reader = Reader(items=read.get("items", "data"), total=read.get("total"),
-                             identity=read.get("identity", "id"), has_more=read.get("has_more"))
+                             identity=read.get("identity", "id"), has_more=read.get("has_more"),
+                             count=read.get("count"))
         self.arrays: dict = block.get("arrays") or {}
         self.undeclared: set[str] = set()
 
@@ -291,7 +306,7 @@ SCHEMA: dict = {
     "additionalProperties": False,
     "properties": {
         "read": {"type": "object", "additionalProperties": False,
-                 "properties": {"items": _TEXT, "total": _TEXT, "identity": _TEXT, "has_more": _TEXT}},
+                 "properties": {"items": _TEXT, "total": _TEXT, "identity": _TEXT, "has_more": _TEXT, "count": _TEXT}},
         "arrays": {"type": "object", "additionalProperties": False,
                    "properties": {"form": {"enum": ["repeat", "comma", "brackets"]}}},
         "documented": _CLAIMS,

@@ -33,16 +33,14 @@ EXPECTED_WARNS: dict[tuple[str, str], str] = {
     (STRIPE, "conformance.negative_data_rejection"): "accepts a value outside",    # S1: limit=101 is a 200
     (CT, "conformance.negative_data_rejection"): "accepts a value outside",        # C1: limit=0 is served
     (CT, "sort.default"): "takes another reading",                                 # C4: no sort -> id asc
+    # S3: Stripe refuses an empty string (`code=`) with 400 parameter_invalid_empty, as the real API
+    # does; the reference never says an empty value is valid. Once a false FAIL, now a reading.
+    (STRIPE, "conformance.positive_data_acceptance"): "refuses a blank value",
 }
 
 # FAILs on the clean implementation that are the checks' fault, not the implementation's (reported;
 # the fix is in contracts/, not ours to make): check -> words the failure must carry.
-KNOWN_FALSE_FAILURES: dict[tuple[str, str], str] = {
-    # S3: Stripe refuses an empty string (`code=`) with 400 parameter_invalid_empty, as the real API
-    # does; the reference never says an empty value is valid, yet positive data sends one (the spec's
-    # schema has no minLength) and grades the 400 as a documented-view violation.
-    (STRIPE, "conformance.positive_data_acceptance"): "You passed an empty string",
-}
+KNOWN_FALSE_FAILURES: dict[tuple[str, str], str] = {}
 
 # planted bug -> the check that must fail
 MUST_CATCH: dict[str, tuple[str, str]] = {
@@ -57,14 +55,15 @@ MUST_CATCH: dict[str, tuple[str, str]] = {
     "ct-offset-off-by-one": (CT, "paging.walk"),
     "ct-sort-desc-ignored": (CT, "sort.options"),
     "ct-auth-not-enforced": (CT, "errors.auth"),
+    # The gaps this file found, closed in contracts: a case-insensitive filter is sent in another
+    # case, `count` is read and checked, `withTotal=false` is sent.
+    "stripe-code-case-sensitive": (STRIPE, "filter.code"),
+    "ct-count-wrong": (CT, "paging.count"),
+    "ct-withtotal-ignored": (CT, "paging.with-total"),
 }
 
 # Planted bugs no check catches (gaps in contracts, reported): bug -> why not.
 NOT_CAUGHT: dict[str, str] = {
-    "stripe-code-case-sensitive": "filter.code sends the code exactly as listed, never in another case, "
-                                  "so the documented case-insensitivity is never exercised",
-    "ct-count-wrong": "no check compares `count` with the number of `results` (x-contract.read has no count)",
-    "ct-withtotal-ignored": "no check sends `withTotal=false`, so a `total` that is always there passes",
     "ct-second-sort-ignored": "sort.multi-key needs a sortable field with repeated values; createdAt, "
                               "lastModifiedAt, code and id are all distinct, so later keys never decide",
 }

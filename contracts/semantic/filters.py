@@ -204,6 +204,15 @@ def simple_cases(t: ListTarget, name: str, rule: dict, base: Walk, c) -> list[Fi
                 holds=lambda i, w=wanted: _key(dig(i, field)) in w if has_path(i, field) else None,
                 from_data=True, expected_total=sum(1 for i in items if _key(dig(i, field)) in wanted)))
         return cases
+    if op == "ieq":  # "this case-insensitive code": sent in another case than the data prints it
+        value = next((v for v in (dig(i, field) for i in present) if isinstance(v, str) and v.swapcase() != v), None)
+        if value is None:
+            raise SkipCheck(f"no `{field}` value has letters to change the case of")
+        wanted = value.casefold()
+        return [FilterCase({name: value.swapcase()}, f"{name}={value.swapcase()}", field,
+                           holds=lambda i: None if dig(i, field) is None else str(dig(i, field)).casefold() == wanted,
+                           from_data=True,
+                           expected_total=sum(1 for i in present if str(dig(i, field)).casefold() == wanted))]
     if op in ("gt", "ge", "lt", "le"):
         value = _middle(present, field)
         return [FilterCase({name: value}, f"{name}={value}", field,

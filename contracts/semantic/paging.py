@@ -116,6 +116,23 @@ def check_paging(t: ListTarget, rec: Recorder) -> None:
     check_precedence(t, rec, walks)
     if t.cursor:
         check_cursor(t, rec, walks)
+    if t.reader.count:
+        with rec.check("paging.count") as c:
+            for page in (p for w in walks for p in w.pages):
+                count = t.reader.count_of(page.body)
+                c.expect(count == len(page.items), f"`{t.reader.count}` is the number of items on the page",
+                         expected=len(page.items), actual=count, response=page.response, basis="paging.count")
+    with_total = t.paging_cfg.get("with_total")
+    if with_total and t.reader.total:
+        with rec.check("paging.with-total") as c:
+            counted, uncounted = t.fetch({}, offset=0, limit=maximum), t.fetch({with_total: False}, offset=0, limit=maximum)
+            c.expect(uncounted.total is None, f"`{with_total}=false` leaves `{t.reader.total}` out",
+                     expected="no total", actual=uncounted.total, response=uncounted.response, basis="paging.with-total")
+            same = [t.identity(i) for i in counted.items] == [t.identity(i) for i in uncounted.items]
+            c.expect(same, f"`{with_total}=false` returns the same items", expected="the same page",
+                     actual="another page", response=uncounted.response, basis="paging.with-total")
+            if uncounted.total is None:
+                t.without_total.remove(uncounted.response)  # asked for: not a page that lost its total
 
 
 def check_cursor(t: ListTarget, rec: Recorder, walks: list[Walk]) -> None:

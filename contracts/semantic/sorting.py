@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from mockserver.pipeline import dig
 
-from ..results import Recorder
+from ..results import Recorder, SkipCheck
 from .target import ListTarget
 from .values import comparable, compare
 
@@ -119,8 +119,7 @@ def check_later_keys(t: ListTarget, c, param: str, fields: dict) -> None:
     counts = {name: len({repr(dig(i, path)) for i in items}) for name, path in fields.items()}
     candidates = [n for n, k in sorted(counts.items(), key=lambda kv: kv[1]) if 1 < k < len(items) / 3]
     if not candidates:
-        c.note("no field with repeated values to sort ties by")
-        return
+        raise SkipCheck("no sortable field has repeated values, so no tie shows whether the second key is applied")
     first = candidates[0]
     second = next((n for n in (t.sort_cfg.get("default") or []) if split_sort(n)[0] != first), None)
     second = split_sort(second)[0] if second else next(n for n in fields if n != first)
