@@ -20,8 +20,11 @@ install: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/mockserver serve --host $(HOST) --port $(PORT) $(ARGS)
 
+# Two workers, a test module each (--dist loadfile keeps a module's fixtures in one process).
+TEST_WORKERS ?= 2
+
 test: $(STAMP)
-	$(BIN)/python -m pytest $(ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
