@@ -195,6 +195,19 @@ def check(specs) -> None:
     click.echo(f"mockserver check: {count} spec(s), no problems")
 
 
+def _served_how(op) -> str:
+    """`x-mock collection, paged by offset/limit` (or page/limit, a cursor, Link page tokens)."""
+    paging = op.mock.get("paging") or {}
+    cursor = paging.get("cursor") or {}
+    if cursor.get("token"):
+        style = f"`{cursor['token']}` tokens in the Link header"
+    elif cursor:
+        style = "cursor " + "/".join(cursor.values())
+    else:
+        style = "/".join(paging[k] for k in ("offset", "page", "limit") if paging.get(k)) or "nothing"
+    return f"x-mock collection, paged by {style}"
+
+
 @main.command()
 @click.option("--spec", multiple=True, metavar="FILE|NAME")
 @click.option("--mount", "mounts", multiple=True, metavar="SPEC=PREFIX", callback=_mounts,
@@ -208,7 +221,7 @@ def routes(spec, mounts) -> None:
     for s in _load(lambda: load_specs(served_specs(list(spec) or None, mounts))):
         plans = plan_spec(s)
         for op in s.operations:
-            how = op.dialect_name if "collection" in op.mock else f"plain: {plans[op.operation_id].describe()}"
+            how = _served_how(op) if "collection" in op.mock else f"plain: {plans[op.operation_id].describe()}"
             path = mount_prefix(served, s) + op.path
             click.echo(f"{op.method.upper():6} {path:58} {s.name}:{op.operation_id} [{how or 'plain'}]")
     for method, path, what in ADMIN_ROUTES:

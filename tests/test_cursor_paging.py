@@ -216,3 +216,14 @@ def test_contracts_walk_the_link_header(fault):
                                progress=None)
     failed = {c.name for _, c in result.failed_checks}
     assert (not failed and not result.warned_checks) if fault is None else {"paging.cursor", "paging.has-more"} <= failed, failed
+
+
+def test_routes_says_how_each_list_is_paged():
+    from click.testing import CliRunner
+
+    from mockserver.cli import main
+
+    out = CliRunner().invoke(main, ["routes", "--spec", STRIPE, "--spec", SHOPIFY, "--spec", COMMERCETOOLS]).output
+    assert "[x-mock collection, paged by cursor starting_after/ending_before]" in out
+    assert "[x-mock collection, paged by `page_info` tokens in the Link header]" in out
+    assert "[x-mock collection, paged by offset/limit]" in out
