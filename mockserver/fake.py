@@ -1,9 +1,13 @@
 """Turn a JSON schema with `x-faker` hints into a fast, deterministic value generator.
 
 A schema is compiled once into a tree of small closures; generating a value then costs a handful of
-PRNG draws. Faker is used to fill *pools* of realistic values (names, e-mails, words), each pool
+draws from the item's own counter-based stream (`draws.Draws`: blake2b of the item's key and a
+block number, nothing to seed), and `expr:` hints are compiled once into functions (no `eval` per
+item). Faker is used to fill *pools* of realistic values (names, e-mails, words), each pool
 seeded by its own name, so a value depends only on (seed, collection, index) and never on which
-process or in what order items were asked for.
+process or in what order items were asked for. Draws are consumed in generation order, so an item
+generated only as far as one field (`compile_prefix`: a listing's identities, a sort index's
+values, a code's first usage) has exactly the values the whole item has there.
 
 Hints (`x-faker` on any schema; a bare string is a pool name):
 

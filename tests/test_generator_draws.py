@@ -7,8 +7,6 @@ the full generator gives.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import random
 import subprocess
