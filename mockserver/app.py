@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from . import conditional, control, fixtures, misbehave, negotiate, readings, scripts, trial
+from . import conditional, control, fastpath, fixtures, misbehave, negotiate, readings, scripts, trial
 from .accesslog import AccessLog
 from .admin import admin_routes
 from .cors import cors_middleware
@@ -163,18 +163,22 @@ class OperationEndpoint:
                    headers.get("host"), scope.get("scheme"), headers.get("accept"))
             if self.credential_keys:  # an apiKey header or cookie: a cached 200 must not answer another key
                 key += tuple(v for k, v in scope["headers"] if k in self.credential_keys)
-            rendering = self.cache.get(key)
+            rendering, cacheable = self.cache.get(key), True
             if rendering is None:
                 rendering = self.render(request, prefer)
                 if rendering.status != 503:  # a 503 (an index being built: sortindex.py) is not the answer for good
                     self.cache.put(key, rendering)
         except RequestError as error:  # from the per-request controls: never cached
+            cacheable = False
             rendering = self.rendering(self.error(error), request, [p.message for p in error.problems if error.status < 500])
         status, body, out = rendering.status, rendering.body, dict(rendering.headers)
         if 200 <= status < 300:
             status, body = self.representation(rendering, headers, out)
         self.journal.add(request.method, request.url.path, request.url.query, self.name, status,
                          rendering.parameters, list(rendering.warnings), rule=rule)
+        if cacheable and rule is None and status != 503:  # the same request may be answered by fastpath.py
+            scope[fastpath.MARK] = (request.method, request.url.path, request.url.query, self.name, status,
+                                    rendering.parameters, tuple(rendering.warnings))
         # The bytes Starlette's Response would send, without building one (measured: bench/speed.py)
         raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in out.items()]
         if not (status < 200 or status in (204, 304)):
@@ -390,6 +394,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Starlette:
     if settings.readings:  # outermost but for the log: it rewrites requests and answers as another API would
         middleware.append(Middleware(readings.Readings, readings=settings.readings, specs=specs))
     middleware += cors_middleware(settings.cors)
+    if not settings.access_log and not settings.readings:  # outermost: a repeated request skips the rest
+        middleware.insert(0, Middleware(fastpath.FastPath, world=world, journal=journal, controls=controls, settings=settings))
     app = Starlette(routes=routes, middleware=middleware, exception_handlers={404: not_found, 405: not_found})
     app.router.redirect_slashes = False  # a trailing slash is the vendor's call (dialect), never a 307
     app.state.specs = specs

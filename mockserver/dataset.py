@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from functools import cached_property, lru_cache
 from typing import Any, Iterable
 
+from . import fastpath
 from .dotted import dig
 from .draws import Draws, collection_key, item_key
 from .fake import Ctx, SchemaCompiler, cycle_sum, rng_for
@@ -159,6 +160,7 @@ class World:
         # Caches of derived data, each bounded; all cleared together when pinned records change.
         # Bounds (README: Benchmarks): what a server holds however many collections it is asked for.
         self.responses = response_cache(RESPONSE_BYTES)  # rendered bytes
+        self.fast_responses = fastpath.cache()  # the same bytes as sent, for fastpath.py
         self.selections = WeightedLRU(SELECTION_POSITIONS)  # filtered and sorted positions (4 bytes each), by query
         self.materialized = WeightedLRU(cache_items)  # whole collections, bounded by items held
         self.listed = WeightedLRU(LISTED_IDENTITIES)  # parent (recipe, key) -> its identities (`listed_in`)
@@ -273,6 +275,7 @@ class World:
         """Pins change what collections hold, and items (a code's remaining uses) depend on other collections."""
         World.item.cache_clear()
         self.responses.clear()
+        self.fast_responses.clear()
         self.selections.clear()
         self.materialized.clear()
         self.listed.clear()
