@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Callable, ClassVar
-from urllib.parse import urlencode
+from functools import lru_cache
+from urllib.parse import quote_plus, urlencode
 
 from ..errors import RequestError
 from ..params import cursor_of, filter_conditions, paging_window, sort_keys
@@ -18,6 +19,11 @@ from ..spec import Operation
 
 
 _SAFE = "[],:()"  # left as is in links, as the vendors print them (page[offset], eq(code,X))
+
+
+@lru_cache(maxsize=256)
+def _name(name: str) -> str:
+    return quote_plus(name, safe=_SAFE)
 
 
 @dataclass
@@ -37,7 +43,8 @@ class RequestInfo:
         prefix = f"{url}?" + (f"{kept}&" if kept else "")
 
         def at(**updates: Any) -> str:
-            added = urlencode([(k, str(v)) for k, v in updates.items() if v is not None], safe=_SAFE)
+            added = "&".join(f"{_name(k)}={v if type(v) is int else quote_plus(str(v), safe=_SAFE)}"
+                             for k, v in updates.items() if v is not None)  # urlencode's output, cheaper: ints as they are
             return prefix + added if added else (f"{url}?{kept}" if kept else url)
 
         return at
