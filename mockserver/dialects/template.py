@@ -34,7 +34,7 @@ Paging, sort and filters are the generic `x-mock` blocks (params.py).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from .. import fieldsets
 from ..dotted import getter
@@ -73,6 +73,34 @@ def fill(template: Any, values: dict) -> Any:
     return template
 
 
+def compiled(template: Any) -> Callable[[dict], Any]:
+    """`fill` for one template, with its structure read once: a page's envelope is filled on every
+    request, so the walk over its keys and the placeholder parsing are not repeated per request.
+    (Error templates, filled rarely and with per-problem lists, use `fill`.)"""
+    if isinstance(template, str) and template.startswith("$"):
+        name, _, conversion = template[1:].partition("|")
+        if conversion == "string":
+            return lambda values: None if (v := values.get(name, template)) is None else str(v)
+        return lambda values: values.get(name, template)
+    if isinstance(template, dict):
+        parts = [(key.rstrip("?"), key.endswith("?"), compiled(node)) for key, node in template.items()]
+        if not any(optional for _, optional, _ in parts):
+            return lambda values: {key: make(values) for key, _, make in parts}
+
+        def mapping(values: dict) -> dict:
+            out = {}
+            for key, optional, make in parts:
+                value = make(values)
+                if not (optional and _empty(value)):
+                    out[key] = value
+            return out
+        return mapping
+    if isinstance(template, list):
+        makers = [compiled(node) for node in template]
+        return lambda values: [make(values) for make in makers]
+    return lambda values: template
+
+
 def _empty(value: Any) -> bool:
     return value is None or (isinstance(value, dict) and all(_empty(v) for v in value.values()))
 
@@ -96,6 +124,7 @@ class TemplateDialect(Dialect):
         self.trailing_slash = cfg.get("trailing_slash", "404")
         self.validation_status = cfg.get("validation_status", 400)
         self.envelope = cfg.get("envelope") or _DEFAULT_ENVELOPE
+        self.fill_envelope = compiled(self.envelope)
         self.headers: dict = cfg.get("headers") or {}
         # links cost URL encoding: built only when the envelope or a header prints one
         self.has_links = _mentions(self.envelope, "$links.") or _mentions(self.headers, "$link")
@@ -155,7 +184,7 @@ class TemplateDialect(Dialect):
             values["included"] = [jsonapi.project(r, query.fields if self.typed else None)
                                   for r in jsonapi.included(page.items, self.cfg["included"], resolve)]
         headers = {k: v for k, v in fill(self.headers, values).items() if v} if self.headers else None
-        return Rendered(fill(self.envelope, values), media_type=self.json_media, headers=headers)
+        return Rendered(self.fill_envelope(values), media_type=self.json_media, headers=headers)
 
     def _with_total(self, query: Query) -> bool:
         """`paging.with_total: withTotal`: a boolean parameter that, false, leaves `$total` null (a
