@@ -417,25 +417,15 @@ class SchemaCompiler:
         compiler = self
 
         def make(ctx: Ctx) -> dict:  # the object fast path of _object, stopped after the target
-            saved_obj, saved_times, saved_bound = ctx.obj, ctx.times, ctx.bound
-            pushed = bool(saved_obj or saved_times)
-            if pushed:
-                ctx.outer.append((saved_obj, saved_times))
-            obj = ctx.obj = {}
-            ctx.times = {}
-            if binds:
-                here = ctx.bound = dict(saved_bound)
-                for name, entity, id_of in binds:
-                    here[name] = compiler.entity(entity, id_of(ctx), ctx)
+            saved = _enter(ctx, binds, compiler)
+            obj = ctx.obj
             for name, gen, omit in before:
                 if omit is not None and omit(ctx):
                     continue
                 obj[name] = gen(ctx)
             if target_omit is None or not target_omit(ctx):
                 obj[name_at] = target(ctx)
-            if pushed:
-                ctx.outer.pop()
-            ctx.obj, ctx.times, ctx.bound = saved_obj, saved_times, saved_bound
+            _leave(ctx, saved)
             return obj
 
         return make
@@ -516,25 +506,15 @@ class SchemaCompiler:
         def make(ctx: Ctx) -> dict:
             if ctx.override is not None or ctx.edge:
                 return general(ctx)
-            saved_obj, saved_times, saved_bound = ctx.obj, ctx.times, ctx.bound
-            pushed = bool(saved_obj or saved_times)
-            if pushed:
-                ctx.outer.append((saved_obj, saved_times))
-            obj = ctx.obj = {}
-            ctx.times = {}
-            if binds:
-                here = ctx.bound = dict(saved_bound)
-                for name, entity, id_of in binds:
-                    here[name] = compiler.entity(entity, id_of(ctx), ctx)
+            saved = _enter(ctx, binds, compiler)
+            obj = ctx.obj
             for name, gen, omit in fast:
                 if omit is not None and omit(ctx):
                     continue
                 obj[name] = gen(ctx)
             if early:
                 obj = {k: obj[k] for k in printed if k in obj}
-            if pushed:
-                ctx.outer.pop()
-            ctx.obj, ctx.times, ctx.bound = saved_obj, saved_times, saved_bound
+            _leave(ctx, saved)
             return obj
 
         def general(ctx: Ctx) -> dict:
@@ -645,6 +625,28 @@ class SchemaCompiler:
 
 
 NOT_AFTER_GAP_MS = 7 * 86_400_000  # how long before its bound a clamped time lands, at most
+
+
+def _enter(ctx: "Ctx", binds: list, compiler: "SchemaCompiler") -> tuple:
+    """Start a new object: the enclosing one is pushed (its fields stay visible to `after:` and
+    `enclosing`), and the object's `bind:` entities are resolved. Returns what `_leave` restores."""
+    saved = (ctx.obj, ctx.times, ctx.bound)
+    pushed = bool(saved[0] or saved[1])
+    if pushed:
+        ctx.outer.append((saved[0], saved[1]))
+    ctx.obj, ctx.times = {}, {}
+    if binds:
+        here = ctx.bound = dict(saved[2])
+        for name, entity, id_of in binds:
+            here[name] = compiler.entity(entity, id_of(ctx), ctx)
+    return saved, pushed
+
+
+def _leave(ctx: "Ctx", state: tuple) -> None:
+    saved, pushed = state
+    if pushed:
+        ctx.outer.pop()
+    ctx.obj, ctx.times, ctx.bound = saved
 
 
 def _as_number(value: Any, cast: Callable[[Any], Any]) -> Any:
