@@ -63,7 +63,7 @@ def commands() -> list[tuple[str, str]]:
 # --------------------------------------------------------------------------------- the rules
 
 SKIP = {
-    r"^make test$": "this test runs inside `make test`",
+    r"^make test( TEST_WORKERS=\d+| ARGS='[^']*')*$": "this test runs inside `make test`",
     r"^make (bench|soak|fuzz)$": "long-running; tests/test_bench_smoke.py checks the harness",
     r"^apt-get install": "installs a system package",
     r"^mockserver serve: Invalid value": None,  # an output line, checked by test_the_error_example_is_what_the_cli_prints
