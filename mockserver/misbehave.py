@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from .dotted import dig
 from .errors import RequestError
 from .query import Page, Query
 
@@ -65,9 +66,9 @@ def on_body(body: Any, faults: tuple[str, ...], dialect: Any, item_schema: dict,
     if "links-drop-params" in faults and isinstance(body.get("links"), dict):
         paging = {v for k, v in dialect.paging_cfg.items() if k in ("offset", "limit", "page", "page_size")}
         body["links"] = {name: _only_params(link, paging) for name, link in body["links"].items()}
-    if "more-on-last-page" in faults and hasattr(dialect, "envelope_path"):
+    if "more-on-last-page" in faults:
         path = dialect.envelope_path("$has_more")
-        if path and _at(body, path) is False:
+        if path and dig(body, ".".join(path)) is False:
             _put(body, path, True)
     if "drop-required" in faults:
         # The first required field, or else the top of the item's identity (rows with no `required`).
@@ -86,12 +87,6 @@ def _only_params(link: Any, kept: set[str]) -> Any:
     base, _, query = link.partition("?")
     pairs = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k in kept]
     return f"{base}?{urlencode(pairs, safe='[],:()')}"
-
-
-def _at(body: Any, path: list[str]) -> Any:
-    for key in path:
-        body = body.get(key) if isinstance(body, dict) else None
-    return body
 
 
 def _put(body: dict, path: list[str], value: Any) -> None:

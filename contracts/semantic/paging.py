@@ -147,9 +147,8 @@ def check_cursor(t: ListTarget, rec: Recorder, walks: list[Walk]) -> None:
                 filled = [p for p in walk.pages if p.items]
                 for n, page in enumerate(filled):
                     more, want = t.more_after(page), n < len(filled) - 1
-                    c.expect(more is want, f"page size {walk.size}: {flag} is {'there' if want else 'absent'} on "
-                             f"{'every page but the last' if want else 'the last page'}" if token else
-                             f"page size {walk.size}: {flag} is {str(want).lower()} on "
+                    said = ("there" if want else "absent") if token else str(want).lower()
+                    c.expect(more is want, f"page size {walk.size}: {flag} is {said} on "
                              f"{'every page but the last' if want else 'the last page'}",
                              expected=want, actual=more, response=page.response, basis="paging.has-more")
     before = t.cursor.get("before")

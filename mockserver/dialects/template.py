@@ -50,33 +50,13 @@ _DEFAULT_ERRORS = {"status": "$status", "message": "$message"}
 
 
 def fill(template: Any, values: dict) -> Any:
-    """The template with each `$name` string replaced by its value."""
-    if isinstance(template, str) and template.startswith("$"):
-        name, _, conversion = template[1:].partition("|")
-        value = values.get(name, template)
-        return str(value) if conversion == "string" and value is not None else value
-    if isinstance(template, dict):
-        out = {}
-        for key, node in template.items():
-            value = fill(node, values)
-            if key.endswith("?"):
-                if _empty(value):
-                    continue
-                key = key[:-1]
-            out[key] = value
-        return out
-    if isinstance(template, list):
-        if len(template) == 1 and "problems" in values and _mentions(template[0], "$problem."):
-            return [fill(template[0], {**values, **{f"problem.{k}": v for k, v in p.items()}})
-                    for p in values["problems"]]
-        return [fill(v, values) for v in template]
-    return template
+    """The template with each `$name` string replaced by its value (compiled for one use)."""
+    return compiled(template)(values)
 
 
 def compiled(template: Any) -> Callable[[dict], Any]:
-    """`fill` for one template, with its structure read once: a page's envelope is filled on every
-    request, so the walk over its keys and the placeholder parsing are not repeated per request.
-    (Error templates, filled rarely and with per-problem lists, use `fill`.)"""
+    """A filler for one template, its structure read once: envelopes, headers and error templates
+    are compiled when the dialect is built, so a request only looks its values up."""
     if isinstance(template, str) and template.startswith("$"):
         name, _, conversion = template[1:].partition("|")
         if conversion == "string":
@@ -97,6 +77,14 @@ def compiled(template: Any) -> Callable[[dict], Any]:
         return mapping
     if isinstance(template, list):
         makers = [compiled(node) for node in template]
+        if len(template) == 1 and _mentions(template[0], "$problem."):  # one element per problem
+            (each,) = makers
+
+            def per_problem(values: dict) -> list:
+                if "problems" not in values:
+                    return [each(values)]
+                return [each({**values, **{f"problem.{k}": v for k, v in p.items()}}) for p in values["problems"]]
+            return per_problem
         return lambda values: [make(values) for make in makers]
     return lambda values: template
 
@@ -126,6 +114,9 @@ class TemplateDialect(Dialect):
         self.envelope = cfg.get("envelope") or _DEFAULT_ENVELOPE
         self.fill_envelope = compiled(self.envelope)
         self.headers: dict = cfg.get("headers") or {}
+        self.fill_headers = compiled(self.headers) if self.headers else None
+        self.fill_error = compiled(cfg.get("errors") or _DEFAULT_ERRORS)
+        self.fill_error_by_status = {status: compiled(t) for status, t in (cfg.get("errors_by_status") or {}).items()}
         # links cost URL encoding: built only when the envelope or a header prints one
         self.has_links = _mentions(self.envelope, "$links.") or _mentions(self.headers, "$link")
         self.identity = getter((cfg.get("collection") or {}).get("identity") or "id")
@@ -183,7 +174,7 @@ class TemplateDialect(Dialect):
             resolve = lambda entity, key: request.entity(self.op.spec.name, entity, key)
             values["included"] = [jsonapi.project(r, query.fields if self.typed else None)
                                   for r in jsonapi.included(page.items, self.cfg["included"], resolve)]
-        headers = {k: v for k, v in fill(self.headers, values).items() if v} if self.headers else None
+        headers = {k: v for k, v in self.fill_headers(values).items() if v} if self.fill_headers else None
         return Rendered(self.fill_envelope(values), media_type=self.json_media, headers=headers)
 
     def _with_total(self, query: Query) -> bool:
@@ -245,20 +236,18 @@ class TemplateDialect(Dialect):
         }
 
     def error_body(self, error: RequestError) -> Any:
+        # An error without problems reads as one problem: its title, with no detail and no parameter.
         problems = [{"message": p.message, "detail": p.message, "parameter": p.parameter, "location": p.location}
-                    for p in error.problems]
-        messages = [p["message"] for p in problems] or [error.title]
+                    for p in error.problems] or [{"message": error.title, "detail": None, "parameter": None, "location": None}]
+        messages = [p["message"] for p in problems]
         by_parameter: dict[str, list[str]] = {}
         unnamed = self.cfg.get("unnamed_problems", "errors")
-        for p in problems or [{"message": error.title, "parameter": None}]:
+        for p in problems:
             by_parameter.setdefault(p["parameter"] or unnamed, []).append(p["message"])
         values = {"status": error.status, "title": error.title, "message": "; ".join(messages),
                   "parameter": next((p["parameter"] for p in problems if p["parameter"] and p["location"] != "header"), None),
-                  "messages": messages, "messages_by_parameter": by_parameter,
-                  "problems": problems or [{"message": error.title, "detail": None, "parameter": None, "location": None}]}
-        by_status = self.cfg.get("errors_by_status") or {}
-        template = by_status.get(str(error.status)) or self.cfg.get("errors") or _DEFAULT_ERRORS
-        return fill(template, values)
+                  "messages": messages, "messages_by_parameter": by_parameter, "problems": problems}
+        return self.fill_error_by_status.get(str(error.status), self.fill_error)(values)
 
     # ---------------------------------------------------------------------- contract side
     def envelope_path(self, placeholder: str) -> list[str] | None:
