@@ -34,7 +34,13 @@ EXPECTED_WARNS: dict[tuple[str, str], str] = {
     (CT, "conformance.negative_data_rejection"): "accepts a value outside",        # C1: limit=0 is served
     (CT, "sort.default"): "takes another reading",                                 # C4: no sort -> id asc
     # S3: Stripe refuses an empty string (`code=`) with 400 parameter_invalid_empty, as the real API
-    # does; the reference never says an empty value is valid. Once a false FAIL, now a reading.
+    # does; the reference never says an empty value is valid. Once a false FAIL, now a reading, asked
+    # every run by errors.blank-allowed.
+    (STRIPE, "errors.blank-allowed"): "refuses a blank value",
+}
+# WARNs that depend on what Hypothesis generates (the same seed draws other cases under another
+# Hypothesis release): when one is reported it must be this reading, but it need not be reported.
+MAY_WARN: dict[tuple[str, str], str] = {
     (STRIPE, "conformance.positive_data_acceptance"): "refuses a blank value",
 }
 
@@ -125,9 +131,12 @@ def test_the_clean_implementation_fails_nothing_and_warns_only_on_its_readings(r
         if (op, check) in run.failed:
             assert words in run.stdout.split("FAILURES", 1)[1], run.stdout
     assert run.exit_code == (1 if run.failed else 0), f"exit {run.exit_code}\n{run.stdout}\n{run.stderr}"
-    assert run.warned <= set(EXPECTED_WARNS), f"WARNs outside the recorded readings: {sorted(run.warned - set(EXPECTED_WARNS))}"
-    assert run.warned == set(EXPECTED_WARNS), f"recorded readings not reported: {sorted(set(EXPECTED_WARNS) - run.warned)}"
-    for (op, check), words in EXPECTED_WARNS.items():
+    allowed = set(EXPECTED_WARNS) | set(MAY_WARN)
+    assert run.warned <= allowed, f"WARNs outside the recorded readings: {sorted(run.warned - allowed)}"
+    assert run.warned >= set(EXPECTED_WARNS), f"recorded readings not reported: {sorted(set(EXPECTED_WARNS) - run.warned)}"
+    for (op, check), words in {**EXPECTED_WARNS, **MAY_WARN}.items():
+        if (op, check) not in run.warned:
+            continue
         section = run.stdout.split(f"{op}  GET", 1)[1].split("\n  " + check + ": WARN", 1)[1]
         assert words in section.split("\n  ")[1], f"the WARN on {check} should say {words!r}: {section[:400]}"
     assert "UNDECLARED" not in run.stdout

@@ -47,6 +47,41 @@ def check_errors(t: ListTarget, rec: Recorder) -> None:
             c.expect(400 <= response.status_code < 500, f"`{blank}=` (blank, not one of {t.op.query_params[blank].schema['enum']}) is refused",
                      expected="a 4xx", actual=response.status_code, response=response,
                      took="blank-is-absent" if 200 <= response.status_code < 300 else None)
+    free = blank_allowed(t)
+    if free:
+        with rec.check("errors.blank-allowed") as c:
+            response = t.send({free: ""})
+            c.expect(response.status_code < 500, f"`{free}=` (blank, which its schema allows) gets no 5xx",
+                     expected="a 2xx or a 4xx", actual=response.status_code, response=response, basis="server-error")
+            if response.status_code < 500:
+                c.expect(200 <= response.status_code < 300, f"`{free}=` (blank, which its schema allows) is accepted",
+                         expected="a 2xx", actual=response.status_code, response=response,
+                         basis="conformance.blank-values", took="refuses-blank")
+
+
+def blank_allowed(t: ListTarget) -> str | None:
+    """The first plain string query parameter whose schema allows `""` (no enum, format, pattern or
+    minimum length) and that is not paging, sort, format or auth: sending it blank asks, every run,
+    what Schemathesis asks only when it happens to generate one."""
+    reserved = {*t.auth_params, (t.op.mock.get("format") or {}).get("param"),
+                *_strings(t.paging_cfg), *_strings(t.sort_cfg)}
+    for name, param in t.op.query_params.items():
+        schema = param.schema
+        if (name not in reserved and schema.get("type") == "string" and "x-documented" not in schema
+                and not {"enum", "format", "pattern", "const"} & set(schema) and not schema.get("minLength")):
+            return name
+    return None
+
+
+def _strings(config: dict) -> set[str]:
+    """Every string in a paging or sort declaration: the names of the parameters it uses."""
+    found = set()
+    for value in config.values():
+        if isinstance(value, str):
+            found.add(value)
+        elif isinstance(value, dict):
+            found |= _strings(value)
+    return found
 
 
 def validation_status(t: ListTarget) -> int:
