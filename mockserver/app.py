@@ -141,9 +141,6 @@ class OperationEndpoint:
         self.documented = {int(s) for s in op.responses if s.isdigit()}
         self.name = f"{op.spec.name}:{op.operation_id}"
         self.cache = world.responses
-        self.credential_keys = frozenset(
-            (b"cookie" if s.get("in") == "cookie" else str(s.get("name", "")).lower().encode("latin-1"))
-            for s in op.security_schemes if s.get("type") == "apiKey" and s.get("in") in ("header", "cookie"))
 
     async def __call__(self, scope, receive, send) -> None:
         if self.controls.scripts.rules:  # fault scripts answer first; `serve` is the operation's own answer
@@ -159,10 +156,11 @@ class OperationEndpoint:
             if delay:
                 await asyncio.sleep(delay)
             self.admit(prefer)
-            key = (scope["path"], scope["query_string"], headers.get("authorization"), tuple(prefer_headers),
-                   headers.get("host"), scope.get("scheme"), headers.get("accept"))
-            if self.credential_keys:  # an apiKey header or cookie: a cached 200 must not answer another key
-                key += tuple(v for k, v in scope["headers"] if k in self.credential_keys)
+            # Credentials are checked for every request, before the cache: what is served past them
+            # never depends on which token, key or cookie was sent, so the key leaves them out.
+            self.authenticate(request)
+            key = (scope["path"], scope["query_string"], tuple(prefer_headers), headers.get("host"),
+                   scope.get("scheme"), headers.get("accept"))
             rendering, cacheable = self.cache.get(key), True
             if rendering is None:
                 rendering = self.render(request, prefer)
@@ -177,8 +175,9 @@ class OperationEndpoint:
         self.journal.add(request.method, request.url.path, request.url.query, self.name, status,
                          rendering.parameters, list(rendering.warnings), rule=rule)
         if cacheable and rule is None and status != 503:  # the same request may be answered by fastpath.py
-            scope[fastpath.MARK] = (request.method, request.url.path, request.url.query, self.name, status,
-                                    rendering.parameters, tuple(rendering.warnings))
+            scope[fastpath.MARK] = ((request.method, request.url.path, request.url.query, self.name, status,
+                                     rendering.parameters, tuple(rendering.warnings)),
+                                    self.credentials_hold if self.validator.security else None)
         # The bytes Starlette's Response would send, without building one (measured: bench/speed.py)
         raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in out.items()]
         if not (status < 200 or status in (204, 304)):
@@ -235,9 +234,20 @@ class OperationEndpoint:
         return Rendering(response.status_code, response.body, response.media_type or "application/json",
                          headers, parameters, tuple(warnings))
 
-    def run(self, request: Request, prefer: control.Preferences, warnings: list[str]) -> Rendered:
+    def authenticate(self, request: Request) -> None:
+        """401 unless one documented scheme's credentials came (and are the pinned `--token`)."""
         self.validator.check_auth(request.headers.get("authorization"), self.settings.token,
                                   headers=request.headers, query=request.query_params, cookies=request.cookies)
+
+    def credentials_hold(self, scope) -> bool:
+        """The check of `authenticate` on a raw scope, for an answer the fast path keeps."""
+        try:
+            self.authenticate(Request(scope))
+        except RequestError:
+            return False
+        return True
+
+    def run(self, request: Request, prefer: control.Preferences, warnings: list[str]) -> Rendered:
         path_params = {self.path_names[k]: v for k, v in request.path_params.items()}
         query_items = request.query_params.multi_items()
         values = self.validator.parse(request.url.query, query_items, path_params)

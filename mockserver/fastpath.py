@@ -21,14 +21,14 @@ from typing import Any
 
 from .lru import WeightedLRU
 
-MARK = "mockserver.fast"  # scope key: the endpoint's journal entry, set when the answer may be kept
+MARK = "mockserver.fast"  # scope key: (the endpoint's journal entry, its credential check), set when the answer may be kept
 STEP_ASIDE = (b"prefer",)  # a request with these headers always goes the whole way
 MAX_BYTES = 16 * 1024 * 1024
 
 
 def cache() -> WeightedLRU:
     """Sent answers, bounded by their body bytes."""
-    return WeightedLRU(MAX_BYTES, weight=lambda kept: len(kept[2]["body"]) + 512, max_entry=1024 * 1024)
+    return WeightedLRU(MAX_BYTES, weight=lambda kept: len(kept[3]["body"]) + 512, max_entry=1024 * 1024)
 
 
 class FastPath:
@@ -46,12 +46,14 @@ class FastPath:
         for name, _ in headers:
             if name in STEP_ASIDE:
                 return await self.app(scope, receive, send)
-        # Every header is part of the key: credentials in any header or cookie, Accept, encodings,
-        # Origin (a client sending a request id per request simply never hits)
-        key = (scope["path"], scope["query_string"], scope.get("scheme"), tuple(headers))
+        # Every header but `Authorization` is part of the key: Accept, encodings, Origin, an apiKey
+        # header or cookie (a client sending a request id per request simply never hits). A kept
+        # answer checks the request's own credentials, so a new bearer token per request hits.
+        key = (scope["path"], scope["query_string"], scope.get("scheme"),
+               tuple(h for h in headers if h[0] != b"authorization"))
         kept = self.world.fast_responses.get(key)
-        if kept is not None:
-            entry, start, body = kept
+        if kept is not None and (kept[1] is None or kept[1](scope)):
+            entry, _, start, body = kept
             self.journal.add(*entry[:6], list(entry[6]))  # a list of its own, as the endpoint gives each entry
             await send(start)
             await send(body)
@@ -63,7 +65,7 @@ class FastPath:
             await send(message)
 
         await self.app(scope, receive, capture)
-        entry = scope.get(MARK)
-        if entry is not None and len(sent) == 2 and sent[0]["type"] == "http.response.start" \
+        marked = scope.get(MARK)
+        if marked is not None and len(sent) == 2 and sent[0]["type"] == "http.response.start" \
                 and sent[1]["type"] == "http.response.body" and not sent[1].get("more_body"):
-            self.world.fast_responses.put(key, (entry, sent[0], sent[1]))
+            self.world.fast_responses.put(key, (*marked, sent[0], sent[1]))

@@ -73,3 +73,23 @@ def test_another_credential_is_another_request(tmp_path):
         assert client.get(PAGE).status_code == 200
         assert client.get(PAGE, headers={"Authorization": "Basic eDp5"}).status_code == 401
         assert client.get(PAGE, headers={"X-Other": "1"}).status_code == 200
+
+
+def test_a_new_token_per_request_is_answered_from_before_and_still_checked():
+    """What is served past the credential check never depends on which token came, so a client
+    rotating tokens (a JWT per request) is answered from the cache; each token is still checked."""
+    client, app = _client(token="s3cret")
+    with client:
+        first = client.get(PAGE, headers={"Authorization": "Bearer s3cret"})
+        assert first.status_code == 200
+        for wrong in ("Bearer other", "Bearer ", "Basic czNjcmV0Og==", None):
+            refused = client.get(PAGE, headers={"Authorization": wrong} if wrong else {"Authorization": ""})
+            assert refused.status_code == 401, wrong
+        again = client.get(PAGE, headers={"Authorization": "Bearer s3cret"})
+        assert again.content == first.content and again.status_code == 200
+    client, app = _client()  # no --token: any bearer token will do, each one new
+    with client:
+        pages = [client.get(PAGE, headers={"Authorization": f"Bearer t-{i}"}) for i in range(5)]
+        assert {p.status_code for p in pages} == {200} and len({p.content for p in pages}) == 1
+        assert len(app.state.world.fast_responses.entries) == 1  # one kept answer, not one per token
+        assert client.get(PAGE, headers={"Authorization": "Token t-1"}).status_code == 401
