@@ -51,20 +51,23 @@ def wrk_path() -> str | None:
 
 
 def run_load(base_url: str, paths: list[str], connections: int, seconds: float, cores: list[int] | None = None,
-             timeout: float = 10.0, tool: str | None = None, distinct: bool = False) -> LoadResult:
+             timeout: float = 10.0, tool: str | None = None, distinct: bool = False,
+             new_token: bool = False) -> LoadResult:
     """Load `paths` (in rotation) at `connections` concurrent keep-alive connections.
 
-    `distinct` gives every request its own bearer token: the same query, but a different request
-    to any cache keyed on the request (the mock's response cache is), so each one runs the pipeline.
+    `distinct` gives every request a `Host` of its own: the same query, but a different request to
+    any cache keyed on the request (the mock's response caches are: its links name the host), so
+    each one runs the pipeline. `new_token` gives every request its own bearer token, which the
+    mock checks but leaves out of its cache keys (what it serves does not depend on the token).
     """
     tool = tool or ("wrk" if wrk_path() else "httpx")
     if tool == "wrk":
-        return run_wrk(base_url, paths, connections, seconds, cores, timeout, distinct)
+        return run_wrk(base_url, paths, connections, seconds, cores, timeout, distinct, new_token)
     if not getattr(run_load, "_warned", False):
         warnings.warn("wrk is not installed (apt-get install -y wrk): falling back to the bundled Python client, "
                       "which saturates long before the server does; its figures are lower bounds.", stacklevel=2)
         run_load._warned = True  # type: ignore[attr-defined]
-    return run_httpx(base_url, paths, connections, seconds, timeout, distinct)
+    return run_httpx(base_url, paths, connections, seconds, timeout, distinct, new_token)
 
 
 # -------------------------------------------------------------------------------------- wrk
@@ -73,12 +76,14 @@ _LUA = r"""
 local paths = {%(paths)s}
 local headers = {["%(header)s"] = "%(value)s"}
 local distinct = %(distinct)s
+local new_token = %(new_token)s
 local threads = {}
 function setup(thread) thread:set("tid", #threads); table.insert(threads, thread) end
 function init(args) i = 0; c2 = 0; c4 = 0; c5 = 0 end
 function request()
   i = i + 1
-  if distinct then headers["%(header)s"] = "%(value)s-" .. tid .. "-" .. i end
+  if distinct then headers["Host"] = "h" .. tid .. "-" .. i .. ".bench" end
+  if new_token then headers["%(header)s"] = "%(value)s-" .. tid .. "-" .. i end
   return wrk.format("GET", paths[(i %% #paths) + 1], headers)
 end
 function response(status, hdrs, body)
@@ -96,17 +101,17 @@ end
 """
 
 
-def wrk_script(paths: list[str], distinct: bool = False) -> str:
+def wrk_script(paths: list[str], distinct: bool = False, new_token: bool = False) -> str:
     quoted = ", ".join(json.dumps(p) for p in paths)  # JSON strings are valid Lua strings for our paths
     return _LUA % {"paths": quoted, "header": AUTH_HEADER[0], "value": AUTH_HEADER[1],
-                   "distinct": "true" if distinct else "false"}
+                   "distinct": "true" if distinct else "false", "new_token": "true" if new_token else "false"}
 
 
 def run_wrk(base_url: str, paths: list[str], connections: int, seconds: float, cores: list[int] | None = None,
-            timeout: float = 10.0, distinct: bool = False) -> LoadResult:
+            timeout: float = 10.0, distinct: bool = False, new_token: bool = False) -> LoadResult:
     threads = max(1, min(connections, len(cores) if cores else 1))
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
-        fh.write(wrk_script(paths, distinct))
+        fh.write(wrk_script(paths, distinct, new_token))
     try:
         argv = taskset(cores or []) + ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s",
                                        f"--timeout={max(1, round(timeout))}s", "-s", fh.name, base_url]
@@ -136,12 +141,12 @@ def parse_wrk(output: str, connections: int) -> LoadResult:
 # ------------------------------------------------------------------------- Python fallback
 
 def run_httpx(base_url: str, paths: list[str], connections: int, seconds: float, timeout: float = 10.0,
-              distinct: bool = False) -> LoadResult:
-    return asyncio.run(_httpx_load(base_url, paths, connections, seconds, timeout, distinct))
+              distinct: bool = False, new_token: bool = False) -> LoadResult:
+    return asyncio.run(_httpx_load(base_url, paths, connections, seconds, timeout, distinct, new_token))
 
 
 async def _httpx_load(base_url: str, paths: list[str], connections: int, seconds: float, timeout: float,
-                      distinct: bool) -> LoadResult:
+                      distinct: bool, new_token: bool) -> LoadResult:
     import httpx
 
     latencies: list[float] = []
@@ -160,7 +165,8 @@ async def _httpx_load(base_url: str, paths: list[str], connections: int, seconds
                 i += 1
                 t0 = time.perf_counter()
                 try:
-                    extra = {AUTH_HEADER[0]: f"{AUTH_HEADER[1]}-{offset}-{i}"} if distinct else None
+                    extra = {**({"Host": f"h{offset}-{i}.bench"} if distinct else {}),
+                             **({AUTH_HEADER[0]: f"{AUTH_HEADER[1]}-{offset}-{i}"} if new_token else {})} or None
                     response = await client.get(path, headers=extra)
                     await response.aread()
                 except httpx.TimeoutException:

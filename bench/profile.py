@@ -2,8 +2,9 @@
 
 Requests go straight into the Starlette app as ASGI calls (scope built as uvicorn builds it), so
 no client and no socket code is in the profile: what remains is routing, validation, the
-pipeline, rendering and serialization. By default every request carries a distinct bearer token,
-so a response cache keyed on the request misses and the pipeline runs, over warm item caches (as
+pipeline, rendering and serialization. By default every request carries a distinct `Host` (links
+name the host, so it keys the response caches; a token does not), so the caches miss and the
+pipeline runs, over warm item caches (as
 in a server that has generated those items before); `--repeat` sends the identical request (the
 cache-hit path); `--cold` also clears the item caches before every request.
 
@@ -27,18 +28,18 @@ from .cases import AUTH_HEADER, CASES, Case
 PROFILED = [c for c in CASES if c.kind == "first"] + [c for c in CASES if c.name in ("teamup/csv", "ops/sort", "nuweb/fields")]
 
 
-def scope_for(path: str, token: str = AUTH_HEADER[1]) -> dict:
+def scope_for(path: str, host: str = "127.0.0.1:8000") -> dict:
     parts = urlsplit(path)
     return {
         "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
         "path": parts.path, "raw_path": parts.path.encode(), "query_string": parts.query.encode(), "root_path": "",
-        "headers": [(b"host", b"127.0.0.1:8000"), (AUTH_HEADER[0].lower().encode(), token.encode())],
+        "headers": [(b"host", host.encode()), (AUTH_HEADER[0].lower().encode(), AUTH_HEADER[1].encode())],
         "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000), "state": {},
     }
 
 
-async def call(app, path: str, token: str = AUTH_HEADER[1]) -> tuple[int, int]:
-    scope = scope_for(path, token)
+async def call(app, path: str, host: str = "127.0.0.1:8000") -> tuple[int, int]:
+    scope = scope_for(path, host)
     out = {"status": 0, "bytes": 0}
 
     async def receive():
@@ -57,12 +58,12 @@ async def call(app, path: str, token: str = AUTH_HEADER[1]) -> tuple[int, int]:
 async def loop(app, path: str, n: int, cold: bool, repeat: bool) -> float:
     """CPU seconds (not wall-clock: the machine may be shared) for n requests."""
     world = app.state.world
-    tokens = [AUTH_HEADER[1] if repeat else f"{AUTH_HEADER[1]}-{next(_serial)}" for _ in range(n)]
+    hosts = ["127.0.0.1:8000" if repeat else f"h{next(_serial)}.bench" for _ in range(n)]
     started = time.process_time()
-    for token in tokens:
+    for host in hosts:
         if cold:
             world.clear_caches()
-        await call(app, path, token)
+        await call(app, path, host)
     return time.process_time() - started
 
 

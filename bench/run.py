@@ -44,7 +44,8 @@ def fetch(port: int, path: str) -> tuple[int, bytes, str]:
 
 
 def quiet_run(server: Server, path: str, connections: int, seconds: float, load_cores: list[int],
-              server_cores: list[int], tool: str | None, retries: int, distinct: bool = False) -> dict:
+              server_cores: list[int], tool: str | None, retries: int, distinct: bool = False,
+              new_token: bool = False) -> dict:
     """A load run, repeated (up to `retries` times) while other processes disturb our cores.
 
     Besides what the client saw, it records the server's own CPU time per request: unlike req/s,
@@ -54,7 +55,8 @@ def quiet_run(server: Server, path: str, connections: int, seconds: float, load_
     for _ in range(retries + 1):
         wait_for_quiet(server_cores + load_cores, max_wait=3.0)
         with Interference(server, server_cores, load_cores) as noise:
-            result = run_load(server.base_url, [path], connections, seconds, load_cores, tool=tool, distinct=distinct)
+            result = run_load(server.base_url, [path], connections, seconds, load_cores, tool=tool, distinct=distinct,
+                              new_token=new_token)
         run = result.to_dict() | {
             "noise": round(noise.fraction, 3),
             "cpu_us_per_request": round(noise.server_cpu_seconds / result.requests * 1e6, 1) if result.requests else None,
@@ -70,7 +72,7 @@ def measure_cases(mock: Server, baseline: Server, cases: list[Case], connections
                   warmup: float, load_cores: list[int], server_cores: list[int], tool: str | None,
                   retries: int = 1) -> list[dict]:
     """Each case at each connection count: the mock repeating one request (its response cache
-    answers), the mock with a distinct token per request (every request runs the pipeline), and
+    answers), the mock with a distinct `Host` per request (every request runs the pipeline), and
     the baseline."""
     rows = []
     for case in cases:
@@ -202,14 +204,14 @@ def main(argv: list[str] | None = None) -> int:
     targets = check_targets(rows, points, startup)
 
     print("\nThroughput and latency (25-item pages). mode: repeat = the same request again and again (the mock's response"
-          " cache answers);\ndistinct = a different bearer token on every request (a cache miss: the pipeline runs)."
+          " cache answers);\ndistinct = a different Host on every request (a cache miss: the pipeline runs)."
           " ratio = mock req/s / baseline req/s; CPU us/req = server CPU time per"
           " request;\nCPU ratio = baseline CPU/req / mock CPU/req (the ratio on a quiet, dedicated core); noise = CPU share"
           " other processes\ntook on the server's or load generator's core during the run (worst of mock and baseline)")
     print(throughput_table(rows, sizes))
     if points:
         print("\nScaling (same page; fresh server per row; cold = first request; then sequential keep-alive requests,"
-              " repeated\n(response cache) and with a distinct token each (pipeline runs; item caches warm))")
+              " repeated\n(response cache) and with a distinct Host each (pipeline runs; item caches warm))")
         print(scaling_table(points))
     if startup:
         print(f"\nStart-up (launch of `mockserver serve` to first 200 on /__mock/health): "

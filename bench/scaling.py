@@ -3,7 +3,7 @@
 Each (size, query) gets a fresh `mockserver serve --size N`, so its memory figures are its own:
 RSS when idle after start-up, and the peak while it answers. The first request is timed on its own
 (cold: items generated), then sequential requests on one keep-alive connection for a few seconds:
-the same request repeated (the mock's response cache may answer it) and with a distinct token each
+the same request repeated (the mock's response cache may answer it) and with a distinct `Host` each
 (the pipeline runs every time, over warm item caches). A query that makes the mock materialize a huge collection is bounded by a request timeout;
 the server is then still busy, so it is killed, never waited for.
 """
@@ -33,7 +33,7 @@ class ScalingPoint:
     warm_p50_ms: float | None  # the same request repeated (the response cache may answer)
     warm_max_ms: float | None
     warm_requests: int
-    distinct_p50_ms: float | None  # a distinct token per request: the pipeline runs every time
+    distinct_p50_ms: float | None  # a distinct Host per request (a key of the response caches): the pipeline runs every time
     distinct_max_ms: float | None
     distinct_requests: int
     timed_out: bool
@@ -65,7 +65,7 @@ class RssSampler(threading.Thread):
 
 
 def probe(port: int, path: str, timeout: float, seconds: float = 2.0, max_requests: int = 200) -> dict:
-    """Cold request; then the same request repeated; then with a distinct token per request.
+    """Cold request; then the same request repeated; then with a distinct `Host` per request.
 
     All on one keep-alive connection, each phase bounded by `seconds` and `max_requests`, every
     request by `timeout`. A timeout ends the probe: the server is still busy and will be killed.
@@ -73,20 +73,19 @@ def probe(port: int, path: str, timeout: float, seconds: float = 2.0, max_reques
     conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
     out = {"status": None, "cold_ms": None, "warm": [], "distinct": [], "timed_out": False}
 
-    def one(token: str) -> tuple[int, float]:
+    def one(host: str | None) -> tuple[int, float]:
         t0 = time.perf_counter()
-        conn.request("GET", path, headers={AUTH_HEADER[0]: token})
+        conn.request("GET", path, headers={AUTH_HEADER[0]: AUTH_HEADER[1], **({"Host": host} if host else {})})
         response = conn.getresponse()
         response.read()
         return response.status, (time.perf_counter() - t0) * 1000
 
     try:
-        out["status"], out["cold_ms"] = one(AUTH_HEADER[1])
+        out["status"], out["cold_ms"] = one(None)
         for phase in ("warm", "distinct"):
             deadline = time.perf_counter() + seconds
             while time.perf_counter() < deadline and len(out[phase]) < max_requests:
-                token = AUTH_HEADER[1] if phase == "warm" else f"{AUTH_HEADER[1]}-{len(out[phase])}"
-                out[phase].append(one(token)[1])
+                out[phase].append(one(None if phase == "warm" else f"h{len(out[phase])}.bench")[1])
     except (TimeoutError, OSError):
         out["timed_out"] = True
     finally:

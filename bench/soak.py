@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-growth", type=float, default=0.10, help="allowed RSS growth after warm-up (fraction)")
     parser.add_argument("--tool", choices=["wrk", "httpx"], default=None)
     parser.add_argument("--distinct", action="store_true",
-                        help="a distinct bearer token per request: every request misses the response cache")
+                        help="a distinct Host per request: every request misses the response caches")
     parser.add_argument("--no-save", action="store_true")
     args = parser.parse_args(argv)
 
@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     mb = lambda kb: f"{kb / 1024:.1f} MB"
     print(f"soak: {args.seconds:.0f} s at {args.connections} connections over {len(SOAK_PATHS)} queries ({result.tool}"
-          f"{', a distinct token per request' if args.distinct else ''})")
+          f"{', a distinct Host per request' if args.distinct else ''})")
     print(f"  {result.requests:,} requests, {result.rps:,.0f} req/s, p50 {result.p50_ms} ms, p99 {result.p99_ms} ms, "
           f"max {result.max_ms} ms")
     print(f"  2xx {result.status_2xx:,}  4xx {result.status_4xx}  5xx {result.status_5xx}  socket errors {result.errors}")

