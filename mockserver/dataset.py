@@ -15,7 +15,7 @@ from typing import Any, Iterable
 from . import fastpath
 from .dotted import dig
 from .draws import Draws, collection_key, item_key
-from .fake import Ctx, SchemaCompiler, cycle_sum, rng_for
+from .fake import Ctx, SchemaCompiler, compile_identity_index, cycle_sum, rng_for
 from .periodic import NOT_NULL, CycleField
 from .lru import WeightedLRU
 from .responses import response_cache
@@ -49,6 +49,18 @@ class SizeRule:
         return r.randint(self.low, self.high)
 
 
+def _identity_index(schema: dict, dotted: str):
+    """The inverse of the identity's `expr` (fake.compile_identity_index), if it has one."""
+    for part in dotted.split("."):
+        if not isinstance(schema, dict):
+            return None
+        schema = schema.get("items") if part.isdigit() else (schema.get("properties") or {}).get(part)
+    hint = schema.get("x-faker") if isinstance(schema, dict) else None
+    if not isinstance(hint, dict) or "expr" not in hint or {"omit_if", "nulls", "null_cycle"} & set(hint):
+        return None
+    return compile_identity_index(hint["expr"])
+
+
 class Recipe:
     """How one operation's collections are made: item generator, key parameters, size rule."""
 
@@ -63,6 +75,8 @@ class Recipe:
         self.identity: str | None = cfg.get("identity")
         # The identity alone (a prefix of the generation order): what `listed_in` checks list.
         self.identity_prefix = compiler.compile_prefix(self.item_schema, self.identity) if self.identity else None
+        # An identity with an inverse (`unique_code(params[...], index)`): which index makes it.
+        self.identity_index = _identity_index(self.item_schema, self.identity) if self.identity else None
         self.compiler = compiler
         self._prefixes: dict[str, Any] = {}
         # Fields that repeat in a cycle: their sums and filters have closed forms (periodic.py).
@@ -214,12 +228,27 @@ class World:
             collection = self.collection_for(parent, parent_params)
             if len(collection) > LISTED_CHECK_MAX:
                 return True
+            found = self._listed_by_arithmetic(collection, parent_params, wanted)
+            if found is not None:
+                return found
             if listing is None:
                 listing = _Listing(self._identity_source(collection), collection.size)
                 self.listed.put(parent_key, listing)
             return listing.find(wanted)
         finally:
             self._listing.discard(parent_key)
+
+    def _listed_by_arithmetic(self, collection: "Collection", params: dict, wanted: str) -> bool | None:
+        """Whether the collection holds `wanted`, from the inverse of its identity (the one index
+        that can make it, then that index's identity, to be sure); None where that cannot tell."""
+        index_of = collection.recipe.identity_index
+        if index_of is None or collection.merged is not None or collection.scenario:
+            return None
+        try:
+            index = index_of(params, wanted, collection.size)
+        except LookupError:
+            return None
+        return index is not None and self._identity_source(collection)(index) == wanted
 
     def _identity_source(self, collection: "Collection"):
         """Identity of item i of a collection: from the items when at hand, else from a prefix of

@@ -780,6 +780,51 @@ def unique_code(salt: Any, index: int) -> str:
     return "".join(_CODE_ALPHABET[int(r() * 36)] for _ in range(6)) + _base36(index)
 
 
+_COMBOS = len(_PROMO_WORDS) * len(_CODE_NUMBERS)
+_CODE_RANK = {f"{_PROMO_WORDS[k // len(_CODE_NUMBERS)]}{_CODE_NUMBERS[k % len(_CODE_NUMBERS)]}": k for k in range(_COMBOS)}
+assert len(_CODE_RANK) == _COMBOS  # every word-and-number code is one combination
+_INVERSE_37 = pow(37, -1, _COMBOS)
+
+
+def unique_code_index(salt: Any, code: str, size: int) -> int | None:
+    """The index whose `unique_code(salt, index)` is `code`, or None when no index below `size`
+    gives it: a listing check by arithmetic, not by generating the codes before it. Raises
+    LookupError where arithmetic cannot tell (past the word-and-number codes, the drawn ones)."""
+    k = _CODE_RANK.get(code)
+    if k is not None:
+        index = (k - _code_shift(salt)) * _INVERSE_37 % _COMBOS
+        return index if index < size else None
+    if size <= _COMBOS:
+        return None
+    raise LookupError(code)
+
+
+# Helpers whose value has an inverse: `x-faker: {expr: "unique_code(SALT, index)"}` on an identity
+# lets a `listed_in` check find an identity's index without listing the ones before it.
+INVERSES = {"unique_code": unique_code_index}
+
+
+def compile_identity_index(expr: str) -> Callable[[dict, str, int], int | None] | None:
+    """For an identity made by `HELPER(SALT, index)` (an inverse in INVERSES, SALT over `params`
+    only): a function (params, identity, size) -> the index that makes it, or None where no index
+    below size does. None when the expression is not of that form."""
+    try:
+        tree = ast.parse(expr.strip(), mode="eval").body
+    except SyntaxError:
+        return None
+    if not (isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name) and tree.func.id in INVERSES
+            and len(tree.args) == 2 and not tree.keywords and isinstance(tree.args[1], ast.Name)
+            and tree.args[1].id == "index"):
+        return None
+    salt = tree.args[0]
+    if not {n.id for n in ast.walk(salt) if isinstance(n, ast.Name)} <= {"params"}:
+        return None
+    salt_of = eval(compile(f"lambda params: ({ast.unparse(salt)})", "<identity salt>", "eval"),  # noqa: S307
+                   {"__builtins__": {}})
+    inverse = INVERSES[tree.func.id]
+    return lambda params, identity, size: inverse(salt_of(params), identity, size)
+
+
 def _base36(n: int) -> str:
     digits = string.digits + string.ascii_uppercase
     out = ""

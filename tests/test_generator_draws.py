@@ -150,6 +150,27 @@ def test_listed_children_agree_with_the_parent_listing(client):
     assert client.get("/v2/promotions/promo-9/codes/NOT-A-CODE/usages").json()["data"] == []
 
 
+@pytest.mark.parametrize("size", [0, 1, 56, 160, 170])
+def test_a_listing_answered_by_arithmetic_is_the_listing(size):
+    """A code's listing check inverts `unique_code(params[...], index)` instead of listing the codes
+    before it: for every code of the word-and-number kind, and codes that are not, it says what
+    listing the whole collection says (170 items: past them, drawn codes fall back to the scan)."""
+    from mockserver.fake import unique_code
+
+    world = create_app(seed=4).state.world
+    recipe = world.by_operation_id["getPromotionCodes"]
+    assert recipe.identity_index is not None
+    for promo in ("promo-1", "p-9", "zz"):
+        collection = world.collection_for(recipe, {"promotionID": promo}, size=size)
+        listed = {str(dig(item, recipe.identity)) for item in collection.items()}
+        asked = {unique_code(promo, k) for k in range(175)} | {unique_code("other", 3), "SUMMER", "NOPE10", ""}
+        for code in asked:
+            answer = world._listed_by_arithmetic(collection, {"promotionID": promo}, code)
+            assert answer in (code in listed, None), (promo, size, code)
+            if size <= 160:
+                assert answer is not None  # arithmetic decides every code while all are word-and-number ones
+
+
 def test_a_prefix_of_an_item_has_the_values_of_the_whole_item():
     """`Collection.prefix` (a code's first usage, the sort-index builder) stops after a field."""
     world = create_app(seed=3).state.world
