@@ -228,13 +228,13 @@ class World:
             collection = self.collection_for(parent, parent_params)
             if len(collection) > LISTED_CHECK_MAX:
                 return True
-            found = self._listed_by_arithmetic(collection, parent_params, wanted)
-            if found is not None:
-                return found
             if listing is None:
                 listing = _Listing(self._identity_source(collection), collection.size)
                 self.listed.put(parent_key, listing)
-            return listing.find(wanted)
+            found = self._listed_by_arithmetic(collection, parent_params, wanted)
+            if found:
+                listing.seen.add(wanted)  # asked again, it is a set lookup
+            return listing.find(wanted) if found is None else found
         finally:
             self._listing.discard(parent_key)
 
