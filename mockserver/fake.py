@@ -160,10 +160,16 @@ def _promo_code(fake: Faker, r: random.Random) -> str:
     return "".join(r.choice(string.ascii_uppercase + string.digits) for _ in range(8))
 
 
+# Faker's dates end "now" by default: `day_of_week()` drew a day between 1970 and the wall clock, so
+# the class labels changed every few minutes (two replicas started apart served other labels).
+# Its draws now end at a fixed moment, the mock's default "now" (dataset.DEFAULT_NOW).
+_POOL_NOW = 1_767_225_600  # 2026-01-01T00:00:00Z
+
+
 _CUSTOM_POOLS: dict[str, Callable[[Faker, random.Random], Any]] = {
     "promo_code": _promo_code,
     "promo_name": lambda f, r: f"{r.choice(_PROMO_WORDS).title()} {r.choice(['Sale', 'Deal', 'Offer', 'Promo', 'Discount'])}",
-    "class_label": lambda f, r: f"{r.choice(_CLASS_WORDS)} · {f.day_of_week()} {r.randint(6, 20)}:00",
+    "class_label": lambda f, r: f"{r.choice(_CLASS_WORDS)} · {f.date('%A', end_datetime=_POOL_NOW)} {r.randint(6, 20)}:00",
     "group_name": lambda f, r: f"{f.color_name()} {r.choice(['Members', 'Partners', 'Staff', 'Students', 'Promotions', 'Referrals'])}",
     "course_label": lambda f, r: f"{r.choice(_CLASS_WORDS)} {r.choice(['Foundations', 'Intensive', 'Bootcamp'])} ({r.randint(4, 12)} weeks)",
     "membership_label": lambda f, r: f"{r.choice(['Monthly', 'Annual', 'Off-peak', 'Student', 'Family'])} Membership",

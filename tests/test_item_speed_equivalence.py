@@ -1,6 +1,7 @@
 """Generating items faster must not change a byte of them (bench/items.py measures the speed).
 
-The digests below were recorded from the generator before it was made faster (commit 8833d81):
+The digests below were recorded from the generator before it was made faster (commit 8833d81,
+with the class-label pool's fix: its Faker days depended on the wall clock):
 items of every collection recipe, for several seeds and keys, in the default mode, in the `edge`
 scenario and with pinned records, dumped with their key order (orjson keeps it). Any change to a
 value, to the order of keys or to the order in which draws are consumed changes a digest. The
@@ -43,15 +44,15 @@ RECORDED = {
     '0:ops-promotions:listPromotionUsageHistory:edge': '0f54f660bf869b5538884bb9a32a712be963106c14497f91b8f8f3c9c595d684',
     '0:stripe-promotion-codes:listPromotionCodes:default': '3f84b953d90ee8a8ec60394b2ee818569336651da36ad1232768ee8cc7ea2a8a',
     '0:stripe-promotion-codes:listPromotionCodes:edge': '012ddbf4a763a3cccfa96f2affabe2fac72278d55d40f23d6a00cb86ff13c314',
-    '0:teamup:getDiscountCodeUsesReportData:default': 'afcf889c34b5ee70d0e23098ab9b8327bd9d3023a763399626b56f63a4040570',
-    '0:teamup:getDiscountCodeUsesReportData:edge': '4e07fea2ed43e93a70992a8e79247091d2e82e5d9b87c82c253db2546a46aefb',
+    '0:teamup:getDiscountCodeUsesReportData:default': 'c62bf795d3999366feb3931e2d53e0116aa93b98c3dabfc5bb49ec83ffc0ea59',
+    '0:teamup:getDiscountCodeUsesReportData:edge': 'e8517958730038e15ad2177e21231a5401368af078367c651661dcb856504d2e',
     '0:commercetools-discount-codes:queryDiscountCodes:pinned': '4968f4dd6b30642fdf122b7398a215485f7c70f9a62340ab06c3a3da62690ee5',
     '0:elasticpath-promotions:getPromotionCodeUsages:pinned': '72007b7b8969e3def13dce246f74595932e287e9783bdcfaa2425cf373d4a2db',
     '0:elasticpath-promotions:getPromotionCodes:pinned': '962a6d9e7d6ae11f9627a27494394a883ddaf784284f99dbbf9bf6f7f38df982',
     '0:nuweb:listDiscountCodes:pinned': 'e7774a7f39ff2da8adb2b9f0467dd9aa4e1d172389d25c0dfb0459ce30d4fce5',
     '0:ops-promotions:listPromotionUsageHistory:pinned': '59e9b5ace00bc579de8e8f9d88beaabb7c1e244433b86e61412177305fac1379',
     '0:stripe-promotion-codes:listPromotionCodes:pinned': '5789817d59f2c38d61f9694e399f0c1290aaa52169815c4592067b83a8b3a702',
-    '0:teamup:getDiscountCodeUsesReportData:pinned': '2025e702b524be7efb4369296223c7b5e427ee3a81ac8d944955b6de13a9681e',
+    '0:teamup:getDiscountCodeUsesReportData:pinned': '211a36be974a782f697c535dfc6f5e7fd37c5a99ec796ba1fb9e87238667a905',
     '1:entities': '87534d0426406e4e76e0d85d47ccc62692efc1df729435750af28b6429ed48ac',
     '1:commercetools-discount-codes:queryDiscountCodes:default': '63e598a9f21ca7f1dd16d92a73b2581fb94010e9d50fea54d3b34d17044ef7d5',
     '1:commercetools-discount-codes:queryDiscountCodes:edge': '2d9fccb6c360c7482dbbc3d752491ccb87995fe330505ef17cee3bf444159af3',
@@ -65,15 +66,15 @@ RECORDED = {
     '1:ops-promotions:listPromotionUsageHistory:edge': '26efc0316826a9ea13e2dcb7b6e2fe9b582902933e8f2e9cd7bee96cb84c0a03',
     '1:stripe-promotion-codes:listPromotionCodes:default': '6e883302514d4fcbc4967c54dd5152739ebf6defc23bea091edfd70700481b88',
     '1:stripe-promotion-codes:listPromotionCodes:edge': '33ce1019905433d50bfa78009ddbe194f34e7e1cfd8cf55a7d9cae2bfe2c9d77',
-    '1:teamup:getDiscountCodeUsesReportData:default': 'ce6e40b80373a80cf8926c15d429bb75656ef448db92e2bfa8e879b1dde11d89',
-    '1:teamup:getDiscountCodeUsesReportData:edge': '9ad176dc5a58b30b932e615754793ffa005c1018e2ef0fe72d3d1f09e8bd0281',
+    '1:teamup:getDiscountCodeUsesReportData:default': 'bf25afc310b529c0d96a17122aa8d28e16969e3fb46cc49676bfe9ecf4c7466c',
+    '1:teamup:getDiscountCodeUsesReportData:edge': 'f803ddaa2466fd15ccf595df7fb6046a6b0c97de33da74fe845c1bdac6ef8e9f',
     '1:commercetools-discount-codes:queryDiscountCodes:pinned': 'c9eaed55c808583b0efb44e356b0bbb319eb5b7e303a51c2bc4b60945ba8ed54',
     '1:elasticpath-promotions:getPromotionCodeUsages:pinned': 'e3910c99c9f28eabb011800710b4d37a14bcd1652f3955dae3c8d23154f6a118',
     '1:elasticpath-promotions:getPromotionCodes:pinned': 'e9385fa1d8f4e0f7815a233d1e6793262a4d6efee568b902a4d1415ab1f22171',
     '1:nuweb:listDiscountCodes:pinned': '9ea4b6f783c47ac39491d9b719eb3c53678be473516eb3622c1f60a57e4feacb',
     '1:ops-promotions:listPromotionUsageHistory:pinned': '4daab72b82ee789f1d5b03c35c770032345438f6ce38e0b5b8a26e7b72afed23',
     '1:stripe-promotion-codes:listPromotionCodes:pinned': '4eab05867a28f9b60c4fd3f5983c861e61710e882dd6f6a689bdb4d911a4db31',
-    '1:teamup:getDiscountCodeUsesReportData:pinned': 'bc6f79d4c8f5c9d8973883d435f6e09b4388aec3026e7ed5c9baaa7df31a3c62',
+    '1:teamup:getDiscountCodeUsesReportData:pinned': '16958805b58b761a81d3adee7f127794ddeccb80afbd54b61b90b569a62ac9d2',
     '7:entities': 'bf197606f62c5a69eb454d6336e9539098012ddca5d5eea82da8a10335f4ebfa',
     '7:commercetools-discount-codes:queryDiscountCodes:default': 'e200d6bbbe679bbf551dc2edde9dc00969cd3ba15659a1e8523e886552d220eb',
     '7:commercetools-discount-codes:queryDiscountCodes:edge': 'cd5c28dd29c391f483305b3eebffcd29b5c3f5f2425f265d745d18b8b2b24dc0',
@@ -87,15 +88,15 @@ RECORDED = {
     '7:ops-promotions:listPromotionUsageHistory:edge': '13198c4c39194e368b6acb96d053cf84cf7f9404215f5e2066647cda11d3d449',
     '7:stripe-promotion-codes:listPromotionCodes:default': '3ac84599a17d74d9c748a2c94f67799b325dccdc83eccac182dd7e6a87913688',
     '7:stripe-promotion-codes:listPromotionCodes:edge': 'cbbe6ab3ab1926ef829f9597843a41f2acc391aa8a7057882b5ec7293abf580f',
-    '7:teamup:getDiscountCodeUsesReportData:default': 'dcfefdc2fe2570754b5a87f7f5d98289cc327fe4717ae3cb97286fab48232cec',
-    '7:teamup:getDiscountCodeUsesReportData:edge': 'd85e31587047869f4b0d94e3af195e69419cf9baf9301ebe64f3040155f4919c',
+    '7:teamup:getDiscountCodeUsesReportData:default': '05ec8d45c5e1ccd3ca87c4a51226e8dc62c5de9bd76093f800b4e22fafaaffb2',
+    '7:teamup:getDiscountCodeUsesReportData:edge': '7d591b899d50af7b232ae8496f58e0771d6d5dd6f16fcf174a24055b33e856bc',
     '7:commercetools-discount-codes:queryDiscountCodes:pinned': '3a835d1106f12129a111d7228578e083f64aeb17f1b7a039c3923347f35fbaf8',
     '7:elasticpath-promotions:getPromotionCodeUsages:pinned': '8b0595095e3d95f4ab369390f79b15ffc6ceda2d673e9fa63233a3a9ab2f5dbf',
     '7:elasticpath-promotions:getPromotionCodes:pinned': 'c1b78e464aee9b891ac2f79a5390f045b6e91c9fa1e54416c96d86ae4c4b1eb6',
     '7:nuweb:listDiscountCodes:pinned': '1f600d14066ac7ffa505e25d46a16861d216b0c2aadb7a5b432931053d70ea36',
     '7:ops-promotions:listPromotionUsageHistory:pinned': '19e89ebbb3c77c5eac6d348ef720b0896f14ddd9e88c6fe46f76c3b53f17e470',
     '7:stripe-promotion-codes:listPromotionCodes:pinned': 'dba20a9fc79d3823d2e45674453311c2d455690c33d836229b608a55e75ca201',
-    '7:teamup:getDiscountCodeUsesReportData:pinned': '8197fac9d3ea5034f8f61b5d0700387e36b8d7ce45494adcec71c931455eaba8',
+    '7:teamup:getDiscountCodeUsesReportData:pinned': '39461478bc7173400d337afe77b6cf976d88cec2069899c327b8b538f110fd5f',
 }
 
 
@@ -195,6 +196,17 @@ def test_every_prefix_agrees_with_the_whole_item(seed):
                 part = recipe.prefix_for(name)(_ctx(world, recipe, params, i))
                 for done in order[:at + 1]:
                     assert _dump(part.get(done)) == _dump(whole.get(done)), (recipe.id, i, name, done)
+
+
+def test_pools_do_not_depend_on_the_wall_clock(monkeypatch):
+    """Faker's dates end at "now" unless told otherwise: a pool drawn from them changed with the clock."""
+    import faker.providers.date_time as faker_dates
+
+    from mockserver.fake import _CUSTOM_POOLS, pool
+
+    before = {name: pool.__wrapped__(name) for name in _CUSTOM_POOLS}
+    monkeypatch.setattr(faker_dates, "datetime_to_timestamp", lambda dt: 4_000_000_000)  # 2096
+    assert {name: pool.__wrapped__(name) for name in _CUSTOM_POOLS} == before
 
 
 if __name__ == "__main__":
