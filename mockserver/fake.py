@@ -61,8 +61,8 @@ from typing import Any, Callable
 from faker import Faker
 
 from .dotted import dig
-from .draws import draws_for
-from .times import format_time, parse_time_ms
+from .draws import Draws, draws_for
+from .times import FORMATS, format_time, parse_time_ms
 
 Gen = Callable[["Ctx"], Any]
 OMIT = object()  # sentinel: leave this property out
@@ -201,7 +201,11 @@ def _pool_pick(name: str) -> Gen:
             held.append(pool(name))
         return held[0][int(ctx.rng.random() * POOL_SIZE)]
 
-    return pick
+    def fill() -> tuple:
+        held.append(pool(name))
+        return held[0]
+
+    return _source(pick, lambda k: f"({k(held)}[0] if {k(held)} else {k(fill)}())[int(_r() * {POOL_SIZE})]")
 
 
 # ------------------------------------------------------------------------------------ the context
@@ -343,6 +347,7 @@ class SchemaCompiler:
 
             def base(ctx: Ctx, _inner=inner, _p=float(null_p)):
                 return None if ctx.rng.random() < _p else _inner(ctx)
+            base = _source(base, lambda k, _inner=inner, _p=float(null_p): f"(None if _r() < {k(_p)} else {_call(_inner, k)})")
 
         null_cycle = hint.get("null_cycle")
         if null_cycle:
@@ -434,44 +439,47 @@ class SchemaCompiler:
             _leave(ctx, saved)
             return obj
 
-        return make
+        return _straight(list(before) + [(name_at, target, target_omit)], binds, compiler, make, None, False, "prefix")
 
     def _base(self, schema: dict, hint: dict, prop: str) -> Gen:
         if "const" in hint or "const" in schema:
             value = hint["const"] if "const" in hint else schema["const"]
-            return lambda ctx: value
+            return _source(lambda ctx: value, lambda k: k(value))
         if "seq" in hint:
             start = int(hint["seq"])
-            return lambda ctx: start + ctx.index
+            return _source(lambda ctx: start + ctx.index, lambda k: f"({k(start)} + _c.index)")
         if "path" in hint:
             name, kind = hint["path"], schema.get("type")
             kind = next((k for k in kind if k != "null"), None) if isinstance(kind, list) else kind
             if kind in ("integer", "number"):  # a path is text; the schema says what the field holds
                 cast = int if kind == "integer" else float
                 return lambda ctx: _as_number(ctx.params[name], cast)
-            return lambda ctx: ctx.params[name]
+            return _source(lambda ctx: ctx.params[name], lambda k: f"_c.params[{k(name)}]")
         if "from" in hint:
             binding, _, attr = hint["from"].partition(".")
             return lambda ctx: dig(ctx.bound[binding], attr) if attr else ctx.bound[binding]
-        if "expr" in hint:
+        if "expr" in hint:  # called, not inlined: an error names the expression's field (trial.describe)
             return compile_expr(hint["expr"], f"<x-faker {prop}>")
         if "uuid_from" in hint:
             parts = [compile_expr(e, f"<x-faker {prop}>") for e in hint["uuid_from"]]
             if len(parts) == 1:
                 only = parts[0]
-                return lambda ctx: derived_uuid(ctx.seed, only(ctx))
+                return _source(lambda ctx: derived_uuid(ctx.seed, only(ctx)),
+                               lambda k: f"{k(derived_uuid)}(_c.seed, {k(only)}(_c))")
             return lambda ctx: derived_uuid(ctx.seed, *[part(ctx) for part in parts])
         if "timeline" in hint or "after" in hint or "before" in hint:
             return self._time(hint, prop)
         if "cycle" in hint:
             values = list(hint["cycle"])
-            return lambda ctx: values[cycle_position(ctx.index, ctx.seed, ctx.params, len(values), prop)]
+            return _source(lambda ctx: values[cycle_position(ctx.index, ctx.seed, ctx.params, len(values), prop)],
+                           lambda k: f"{k(values)}[{k(cycle_position)}(_c.index, _c.seed, _c.params, {len(values)}, {k(prop)})]")
         if "choice" in hint:
             values, weights = list(hint["choice"]), hint.get("weights")
             if weights:
                 cum = _cumulative(weights)
-                return lambda ctx: values[_pick(cum, ctx.rng.random())]
-            return lambda ctx: values[int(ctx.rng.random() * len(values))]
+                return _source(lambda ctx: values[_pick(cum, ctx.rng.random())],
+                               lambda k: f"{k(values)}[{k(_pick)}({k(cum)}, _r())]")
+            return _one_of(values)
         if "pool" in hint:
             return _pool_pick(hint["pool"])
         if "range" in hint:
@@ -481,8 +489,7 @@ class SchemaCompiler:
         if isinstance(kind, list):
             kind = next((k for k in kind if k != "null"), "null")
         if "enum" in schema:
-            values = [v for v in schema["enum"] if v is not None]
-            return lambda ctx: values[int(ctx.rng.random() * len(values))]
+            return _one_of([v for v in schema["enum"] if v is not None])
         if kind == "object" or "properties" in schema:
             return self._object(schema, hint)
         if kind == "array":
@@ -490,9 +497,9 @@ class SchemaCompiler:
         if kind in ("integer", "number"):
             return self._range(schema, hint)
         if kind == "boolean":
-            return lambda ctx: ctx.rng.random() < 0.5
+            return _source(lambda ctx: ctx.rng.random() < 0.5, lambda k: "(_r() < 0.5)")
         if kind == "null":
-            return lambda ctx: None
+            return _source(lambda ctx: None, lambda k: "None")
         return self._string(schema, prop)
 
     def _object(self, schema: dict, hint: dict) -> Gen:
@@ -552,7 +559,7 @@ class SchemaCompiler:
             ctx.obj, ctx.times, ctx.bound = outer
             return result
 
-        return make
+        return _straight(list(fast), binds, compiler, make, printed if early else None, True, "object")
 
     def _array(self, schema: dict, hint: dict, prop: str) -> Gen:
         item = self.compile(schema.get("items", {}), prop)
@@ -578,14 +585,20 @@ class SchemaCompiler:
     def _range(self, schema: dict, hint: dict) -> Gen:
         lo, hi = hint.get("range", [schema.get("minimum", 0), schema.get("maximum", 1000)])
         if schema.get("type") == "integer" or "decimals" not in hint and all(isinstance(v, int) for v in (lo, hi)) and schema.get("type") != "number":
-            return lambda ctx: ctx.rng.randint(lo, hi)
+            gen = lambda ctx: ctx.rng.randint(lo, hi)
+            if type(lo) is int and type(hi) is int and lo <= hi and hi - lo + 1 <= 1 << 53:  # Draws.randint, inlined
+                return _source(gen, lambda k: f"({k(lo)} + int(_r() * {k(hi - lo + 1)}))")
+            return gen
         decimals = int(hint.get("decimals", 2))
-        return lambda ctx: round(ctx.rng.uniform(lo, hi), decimals)
+        gen = lambda ctx: round(ctx.rng.uniform(lo, hi), decimals)
+        if all(type(v) in (int, float) for v in (lo, hi)):  # Draws.uniform, inlined: a + (b - a) * random()
+            return _source(gen, lambda k: f"round({k(lo)} + ({k(hi)} - {k(lo)}) * _r(), {k(decimals)})")
+        return gen
 
     def _string(self, schema: dict, prop: str) -> Gen:
         fmt = schema.get("format")
         if fmt == "uuid":
-            return lambda ctx: random_uuid(ctx.rng.random)
+            return _source(lambda ctx: random_uuid(ctx.rng.random), lambda k: f"{k(random_uuid)}(_r)")
         if fmt == "date-time":
             return self._time({"after": [], "within": 365 * 86400}, prop)
         if fmt == "email" or "email" in prop.lower():
@@ -598,7 +611,12 @@ class SchemaCompiler:
 
     def _time(self, hint: dict, prop: str) -> Gen:
         style = hint.get("style", "ms")
+        fmt = FORMATS.get(style) or (lambda t: format_time(t, style))
         bound = _time_bound(hint, prop)
+
+        def clamp(k: Callable[[Any], str]) -> str:  # min(t, now), or the bound
+            return f"_v = {k(bound)}(_c, _v)" if bound is not None else "_v = _v if _v <= _c.now_ms else _c.now_ms"
+
         if "timeline" in hint:
             span_ms = int(float(hint["timeline"].get("days", 365)) * 86_400_000)
 
@@ -607,8 +625,11 @@ class SchemaCompiler:
                 t = int(ctx.now_ms - span_ms + (ctx.index + ctx.rng.random() * 0.9) * step)
                 t = bound(ctx, t) if bound is not None else min(t, ctx.now_ms)
                 ctx.times[prop] = t
-                return format_time(t, style)
+                return fmt(t)
 
+            timeline.lines = lambda k: [
+                f"_v = int(_c.now_ms - {k(span_ms)} + (_c.index + _r() * 0.9) * ({k(span_ms)} / max(_c.size, 1)))",
+                clamp(k), f"_t[{k(prop)}] = _v", f"_v = {k(fmt)}(_v)"]
             return timeline
         sign = -1 if "before" in hint else 1
         refs = hint.get("after", hint.get("before"))
@@ -625,9 +646,106 @@ class SchemaCompiler:
                 t = ctx.now_ms - int(ctx.rng.random() * within_ms)
             t = bound(ctx, t) if bound is not None else min(t, ctx.now_ms)
             ctx.times[prop] = t
-            return format_time(t, style)
+            return fmt(t)
 
+        def lines(k: Callable[[Any], str]) -> list[str]:
+            """The same arithmetic on ints: `anchor + sign * x` is `anchor + x` or `anchor - x`."""
+            drawn = f"_c.now_ms - int(_r() * {k(within_ms)})"
+            moved = f"{'+' if sign > 0 else '-'} ({k(min_ms)} + int(_r() * {k(within_ms)}))"
+            if not refs:
+                found = [f"_v = {drawn}"]
+            elif len(refs) == 1:
+                found = [f"_v = _c.time_of({k(refs[0])})", f"_v = _v {moved} if _v is not None else {drawn}"]
+            else:
+                known = ", ".join(f"_c.time_of({k(r)})" for r in refs)
+                found = [f"_v = [_x for _x in ({known}) if _x is not None]",
+                         f"_v = {'max' if sign > 0 else 'min'}(_v) {moved} if _v else {drawn}"]
+            return found + [clamp(k), f"_t[{k(prop)}] = _v", f"_v = {k(fmt)}(_v)"]
+
+        after.lines = lines
         return after
+
+
+# ------------------------------------------------------------------------ straight-line objects
+#
+# An object's fast path was a loop over (name, generator, omit) tuples, each field a closure call
+# (often a lambda around one more call). Most of an item's time went to that machinery, not to the
+# values. Each object is now also compiled to Python source: one function with every field a
+# statement, simple values (constants, choices, ranges, pools, uuids, nulls) inlined as
+# expressions over `_r` (the item's `rng.random`, bound once), the others called (expressions stay
+# functions of their own, so an error still names its field: trial.describe), omit checks only
+# where a field has them, `_enter`/`_leave` inlined. The draws are the same calls in the same
+# order, so the values are byte for byte the loop's (tests/test_item_speed_equivalence.py).
+# Pinned records, edge data and streams that are not `Draws` (plain specs seed `random.Random`,
+# whose randint is not `Draws.randint`) take the loop.
+
+
+def _source(gen: Gen, source: Callable[[Callable[[Any], str]], str]) -> Gen:
+    """Mark a generator with the source of an expression giving the same value with the same draws:
+    `source(k)` returns it, `k(value)` names a value it needs (a constant, a table, a function)."""
+    gen.source = source
+    return gen
+
+
+def _one_of(values: list) -> Gen:
+    return _source(lambda ctx: values[int(ctx.rng.random() * len(values))],
+                   lambda k: f"{k(values)}[int(_r() * {len(values)})]")
+
+
+def _call(gen: Gen, k: Callable[[Any], str]) -> str:
+    source = getattr(gen, "source", None)
+    return source(k) if source is not None else f"{k(gen)}(_c)"
+
+
+def _straight(fields: list, binds: list, compiler: "SchemaCompiler", slow: Gen, printed: list | None,
+              check: bool, label: str) -> Gen:
+    """The function of an object's fast path: `fields` are (name, generator, omit) in generation
+    order, `printed` the order to return them in (None: the same), `slow` what contexts the source
+    does not handle get (`check`: pinned records and edge data too, as `_object`'s loop)."""
+    names: dict[int, str] = {}
+    namespace: dict[str, Any] = {"__builtins__": {"int": int, "round": round, "min": min, "max": max, "dict": dict},
+                                 "_Draws": Draws, "_slow": slow, "_entity": compiler.entity}
+
+    def k(value: Any) -> str:
+        if type(value) in (int, float, bool, str) and value == value:  # literals print exactly (not NaN/inf)
+            text = repr(value)
+            if "inf" not in text:
+                return text
+        if id(value) not in names:
+            names[id(value)] = name = f"_k{len(names)}"
+            namespace[name] = value
+        return names[id(value)]
+
+    body = []
+    for name, gen, omit in fields:
+        if omit is _always:  # `skip:` never generated, nothing drawn
+            continue
+        lines = getattr(gen, "lines", None)  # statements leaving the value in _v (times)
+        block = [*lines(k), f"_o[{k(name)}] = _v"] if lines is not None else [f"_o[{k(name)}] = {_call(gen, k)}"]
+        if omit is not None:
+            body.append(f"if not {k(omit)}(_c):")
+            block = [f"    {line}" for line in block]
+        body += block
+    lines = ["def make(_c):"]
+    guard = "_c.rng.__class__ is not _Draws" + (" or _c.override is not None or _c.edge" if check else "")
+    lines += [f"    if {guard}:", "        return _slow(_c)",
+              "    _so, _st, _sb = _c.obj, _c.times, _c.bound",
+              "    _push = _so or _st", "    if _push:", "        _c.outer.append((_so, _st))",
+              "    _c.obj = _o = {}", "    _c.times = _t = {}"]
+    if binds:
+        lines.append("    _c.bound = _b = dict(_sb)")
+        for name, entity, id_of in binds:
+            lines.append(f"    _b[{k(name)}] = _entity({k(entity)}, {k(id_of)}(_c), _c)")
+    if any("_r" in line for line in body):
+        lines.append("    _r = _c.rng.random")
+    lines += [f"    {line}" for line in body]
+    if printed is not None:
+        lines.append(f"    _o = {{n: _o[n] for n in {k(tuple(printed))} if n in _o}}")
+    lines += ["    if _push:", "        _c.outer.pop()", "    _c.obj, _c.times, _c.bound = _so, _st, _sb", "    return _o"]
+    exec(compile("\n".join(lines) + "\n", f"{__file__}:{label}", "exec"), namespace)  # noqa: S102 - our own source
+    make = namespace["make"]
+    make.text = "\n".join(lines)  # for a reader: print(recipe.generate.text)
+    return make
 
 
 NOT_AFTER_GAP_MS = 7 * 86_400_000  # how long before its bound a clamped time lands, at most
