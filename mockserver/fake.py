@@ -361,9 +361,9 @@ class SchemaCompiler:
                 is_null = pattern[cycle_position(ctx.index, ctx.seed, ctx.params, len(pattern), prop)]
                 value = _inner(ctx)  # always generated, so the rest of the item does not depend on it
                 return None if is_null else value
-            base.lines = lambda k, _inner=inner: [
-                f"_n = {k(pattern)}[{k(cycle_position)}(_c.index, _c.seed, _c.params, {len(pattern)}, {k(prop)})]",
-                *_value_lines(_inner, k), "_v = None if _n else _v"]
+            base.lines = lambda k, _inner=inner: [  # the pattern is looked up after the value: it draws nothing
+                *_value_lines(_inner, k),
+                f"_v = None if {k(pattern)}[{k(cycle_position)}(_c.index, _c.seed, _c.params, {len(pattern)}, {k(prop)})] else _v"]
             null_p = True
 
         kinds = schema.get("type") if isinstance(schema.get("type"), list) else [schema.get("type")]
@@ -736,53 +736,75 @@ def _simple_expr(gen: Gen, text: str) -> Gen:
     return gen
 
 
-def _straight(fields: list, binds: list, compiler: "SchemaCompiler", slow: Gen, printed: list | None,
-              check: bool, label: str) -> Gen:
-    """The function of an object's fast path: `fields` are (name, generator, omit) in generation
-    order, `printed` the order to return them in (None: the same), `slow` what contexts the source
-    does not handle get (`check`: pinned records and edge data too, as `_object`'s loop)."""
-    names: dict[int, str] = {}
-    namespace: dict[str, Any] = {"__builtins__": {"int": int, "round": round, "min": min, "max": max, "dict": dict},
-                                 "_Draws": Draws, "_slow": slow, "_entity": compiler.entity}
+class _Names:
+    """Names for the values a generated source needs (`k(value)`; ints, floats, bools and strings
+    print as literals), and fresh suffixes for the locals of inlined objects."""
 
-    def k(value: Any) -> str:
+    def __init__(self, namespace: dict):
+        self.namespace, self.names, self.count = namespace, {}, 0
+
+    def __call__(self, value: Any) -> str:
         if type(value) in (int, float, bool, str) and value == value:  # literals print exactly (not NaN/inf)
             text = repr(value)
             if "inf" not in text:
                 return text
-        if id(value) not in names:
-            names[id(value)] = name = f"_k{len(names)}"
-            namespace[name] = value
-        return names[id(value)]
+        if id(value) not in self.names:
+            self.names[id(value)] = name = f"_k{len(self.names)}"
+            self.namespace[name] = value
+        return self.names[id(value)]
 
-    body = []
+    def fresh(self) -> int:
+        self.count += 1
+        return self.count
+
+
+def _object_lines(fields: list, binds: list, compiler: "SchemaCompiler", printed: list | None, k: _Names) -> list[str]:
+    """Statements building an object into `_v`, as `_enter`, the fast loop and `_leave` do: inside,
+    `_o` and `_t` are the object's fields and times (ctx.obj, ctx.times); after, the enclosing ones."""
+    d = k.fresh()
+    so, st, sb, push = f"_so{d}", f"_st{d}", f"_sb{d}", f"_push{d}"
+    lines = [f"{so}, {st} = _c.obj, _c.times", f"{push} = {so} or {st}", f"if {push}:",
+             f"    _c.outer.append(({so}, {st}))", "_c.obj = _o = {}", "_c.times = _t = {}"]
+    if binds:
+        lines += [f"{sb} = _c.bound", f"_c.bound = _b = dict({sb})"]
+        lines += [f"_b[{k(name)}] = {k(compiler.entity)}({k(entity)}, {_call(id_of, k)}, _c)" for name, entity, id_of in binds]
     for name, gen, omit in fields:
         if omit is _always:  # `skip:` never generated, nothing drawn
             continue
-        lines = getattr(gen, "lines", None)  # statements leaving the value in _v (times)
-        block = [*lines(k), f"_o[{k(name)}] = _v"] if lines is not None else [f"_o[{k(name)}] = {_call(gen, k)}"]
+        if getattr(gen, "lines", None) is not None:  # statements leaving the value in _v (times, objects)
+            block = [*gen.lines(k), f"_o[{k(name)}] = _v"]
+        else:
+            block = [f"_o[{k(name)}] = {_call(gen, k)}"]
         if omit is not None:
-            body.append(f"if not {k(omit)}(_c):")
+            lines.append(f"if not {k(omit)}(_c):")
             block = [f"    {line}" for line in block]
-        body += block
-    lines = ["def make(_c):"]
-    guard = "_c.rng.__class__ is not _Draws" + (" or _c.override is not None or _c.edge" if check else "")
-    lines += [f"    if {guard}:", "        return _slow(_c)",
-              "    _so, _st, _sb = _c.obj, _c.times, _c.bound",
-              "    _push = _so or _st", "    if _push:", "        _c.outer.append((_so, _st))",
-              "    _c.obj = _o = {}", "    _c.times = _t = {}"]
+        lines += block
+    lines.append(f"_v = {{n: _o[n] for n in {k(tuple(printed))} if n in _o}}" if printed is not None else "_v = _o")
+    lines += [f"if {push}:", "    _c.outer.pop()", f"_c.obj = _o = {so}", f"_c.times = _t = {st}"]
     if binds:
-        body = ["_c.bound = _b = dict(_sb)"] + [f"_b[{k(name)}] = _entity({k(entity)}, {_call(id_of, k)}, _c)"
-                                                for name, entity, id_of in binds] + body
+        lines.append(f"_c.bound = {sb}")
+    return lines
+
+
+def _straight(fields: list, binds: list, compiler: "SchemaCompiler", slow: Gen, printed: list | None,
+              check: bool, label: str) -> Gen:
+    """The function of an object's fast path: `fields` are (name, generator, omit) in generation
+    order, `printed` the order to return them in (None: the same), `slow` what contexts the source
+    does not handle get (`check`: pinned records and edge data too, as `_object`'s loop). An
+    enclosing object inlines it (`make.lines`): its checks are the enclosing one's."""
+    namespace: dict[str, Any] = {"__builtins__": {"int": int, "round": round, "min": min, "max": max, "dict": dict},
+                                 "_Draws": Draws, "_slow": slow}
+    k = _Names(namespace)
+    body = _object_lines(fields, binds, compiler, printed, k)
+    guard = "_c.rng.__class__ is not _Draws" + (" or _c.override is not None or _c.edge" if check else "")
+    lines = ["def make(_c):", f"    if {guard}:", "        return _slow(_c)"]
     if any("_r" in line for line in body):
-        lines.append("    _r = _c.rng.random")
-    lines += [f"    {line}" for line in body]
-    if printed is not None:
-        lines.append(f"    _o = {{n: _o[n] for n in {k(tuple(printed))} if n in _o}}")
-    lines += ["    if _push:", "        _c.outer.pop()", "    _c.obj, _c.times, _c.bound = _so, _st, _sb", "    return _o"]
+        lines.append("    _r = _c.rng.stream()")
+    lines += [f"    {line}" for line in body] + ["    return _v"]
     exec(compile("\n".join(lines) + "\n", f"{__file__}:{label}", "exec"), namespace)  # noqa: S102 - our own source
     make = namespace["make"]
     make.text = "\n".join(lines)  # for a reader: print(recipe.generate.text)
+    make.lines = lambda k: _object_lines(fields, binds, compiler, printed, k)
     return make
 
 
