@@ -291,7 +291,37 @@ def compile_expr(text: str, label: str) -> Callable[["Ctx"], Any]:
     ast.fix_missing_locations(module)
     namespace = dict(_EXPR_GLOBALS)
     exec(compile(module, label, "exec"), namespace)  # noqa: S102 - specs are trusted local files
-    return namespace["_x_faker"]
+    function = namespace["_x_faker"]
+    function.label, function.inline = label, _inline_text(text, loaded, local, siblings)
+    return function
+
+
+# What a name of an expression is inside a straight-line object's function (_straight): the same
+# values as _BINDINGS, from the function's locals (`_o` the object, `_t` its times, `_r` the draws).
+_INLINE_BINDINGS = {**_BINDINGS, "random": "_r", "obj": "_o", "times": "_t"}
+
+
+def _inline_text(text: str, loaded: set, local: set, siblings: set) -> str | None:
+    """The expression as source for a straight-line object (None where it cannot be: a name of
+    ours, `_`-prefixed, could clash; `:=` would bind in the object's function)."""
+    tree = ast.parse(text.strip(), mode="eval")
+    if any(name.startswith("_") for name in loaded | local) or any(isinstance(n, ast.NamedExpr) for n in ast.walk(tree)):
+        return None
+    free = loaded - local
+
+    class Inline(ast.NodeTransformer):
+        def visit_Name(self, node: ast.Name) -> ast.AST:
+            if not isinstance(node.ctx, ast.Load) or node.id not in free:
+                return node
+            if node.id in siblings:
+                replacement = ast.Subscript(value=ast.Name("_o", ast.Load()), slice=ast.Constant(node.id), ctx=ast.Load())
+            elif node.id in _INLINE_BINDINGS:
+                replacement = ast.parse(_INLINE_BINDINGS[node.id], mode="eval").body
+            else:
+                return node
+            return ast.copy_location(replacement, node)
+
+    return f"({ast.unparse(Inline().visit(tree).body)})"
 
 
 class _Siblings(ast.NodeTransformer):
@@ -704,7 +734,39 @@ def _one_of(values: list) -> Gen:
 
 def _call(gen: Gen, k: Callable[[Any], str]) -> str:
     source = getattr(gen, "source", None)
-    return source(k) if source is not None else f"{k(gen)}(_c)"
+    if source is not None:
+        return source(k)
+    inline = getattr(gen, "inline", None)
+    if inline is not None and getattr(k, "labels", None) is not None:
+        k.labels.add(gen.label)  # the statement is wrapped so that an error still names it
+        return inline
+    return f"{k(gen)}(_c)"
+
+
+def _labelled(label: str) -> Callable[[BaseException], None]:
+    """Re-raises an error through a frame named `label`: trial.describe names the innermost such
+    frame, which was the expression's own function before it was inlined."""
+    namespace: dict[str, Any] = {}
+    exec(compile("def _raise(error):\n    raise error\n", label, "exec"), namespace)  # noqa: S102
+    return namespace["_raise"]
+
+
+def _guarded(block: Callable[[], list[str]], k: "_Names") -> list[str]:
+    """The statements `block()` makes, in a try whose handler names the expression inlined in them
+    (the statements of nested objects guard their own); where they inline expressions of two
+    labels, they are made again calling the expressions instead."""
+    outer, k.labels = k.labels, set()
+    lines = block()
+    labels, k.labels = k.labels, outer
+    if not labels:
+        return lines
+    if len(labels) > 1:
+        k.labels = None
+        lines = block()
+        k.labels = outer
+        return lines
+    return ["try:", *(f"    {line}" for line in lines), f"except {k(Exception)} as _e:",
+            f"    {k(_labelled(labels.pop()))}(_e)"]
 
 
 def _value_lines(gen: Gen, k: Callable[[Any], str]) -> list[str]:
@@ -742,6 +804,7 @@ class _Names:
 
     def __init__(self, namespace: dict):
         self.namespace, self.names, self.count = namespace, {}, 0
+        self.labels: set | None = set()  # labels of the expressions inlined in the statement at hand
 
     def __call__(self, value: Any) -> str:
         if type(value) in (int, float, bool, str) and value == value:  # literals print exactly (not NaN/inf)
@@ -767,18 +830,20 @@ def _object_lines(fields: list, binds: list, compiler: "SchemaCompiler", printed
              f"    _c.outer.append(({so}, {st}))", "_c.obj = _o = {}", "_c.times = _t = {}"]
     if binds:
         lines += [f"{sb} = _c.bound", f"_c.bound = _b = dict({sb})"]
-        lines += [f"_b[{k(name)}] = {k(compiler.entity)}({k(entity)}, {_call(id_of, k)}, _c)" for name, entity, id_of in binds]
+        for name, entity, id_of in binds:
+            lines += _guarded(lambda: [f"_b[{k(name)}] = {k(compiler.entity)}({k(entity)}, {_call(id_of, k)}, _c)"], k)
     for name, gen, omit in fields:
         if omit is _always:  # `skip:` never generated, nothing drawn
             continue
         if getattr(gen, "lines", None) is not None:  # statements leaving the value in _v (times, objects)
-            block = [*gen.lines(k), f"_o[{k(name)}] = _v"]
+            block = lambda: [*gen.lines(k), f"_o[{k(name)}] = _v"]
         else:
-            block = [f"_o[{k(name)}] = {_call(gen, k)}"]
+            block = lambda: [f"_o[{k(name)}] = {_call(gen, k)}"]
         if omit is not None:
-            lines.append(f"if not {k(omit)}(_c):")
-            block = [f"    {line}" for line in block]
-        lines += block
+            lines += _guarded(lambda: [f"_w = {_call(omit, k)}"], k)
+            lines += ["if not _w:", *(f"    {line}" for line in _guarded(block, k))]
+        else:
+            lines += _guarded(block, k)
     lines.append(f"_v = {{n: _o[n] for n in {k(tuple(printed))} if n in _o}}" if printed is not None else "_v = _o")
     lines += [f"if {push}:", "    _c.outer.pop()", f"_c.obj = _o = {so}", f"_c.times = _t = {st}"]
     if binds:
@@ -792,8 +857,7 @@ def _straight(fields: list, binds: list, compiler: "SchemaCompiler", slow: Gen, 
     order, `printed` the order to return them in (None: the same), `slow` what contexts the source
     does not handle get (`check`: pinned records and edge data too, as `_object`'s loop). An
     enclosing object inlines it (`make.lines`): its checks are the enclosing one's."""
-    namespace: dict[str, Any] = {"__builtins__": {"int": int, "round": round, "min": min, "max": max, "dict": dict},
-                                 "_Draws": Draws, "_slow": slow}
+    namespace: dict[str, Any] = {**_EXPR_GLOBALS, "_Draws": Draws, "_slow": slow}  # inlined expressions' names
     k = _Names(namespace)
     body = _object_lines(fields, binds, compiler, printed, k)
     guard = "_c.rng.__class__ is not _Draws" + (" or _c.override is not None or _c.edge" if check else "")
