@@ -495,7 +495,8 @@ class SchemaCompiler:
             return _source(lambda ctx: ctx.params[name], lambda k: f"_c.params[{k(name)}]")
         if "from" in hint:
             binding, _, attr = hint["from"].partition(".")
-            return lambda ctx: dig(ctx.bound[binding], attr) if attr else ctx.bound[binding]
+            gen = lambda ctx: dig(ctx.bound[binding], attr) if attr else ctx.bound[binding]
+            return _source(gen, lambda k: f"{k(dig)}(_c.bound[{k(binding)}], {k(attr)})" if attr else f"_c.bound[{k(binding)}]")
         if "expr" in hint:  # called, not inlined: an error names the expression's field (trial.describe)
             return _simple_expr(compile_expr(hint["expr"], f"<x-faker {prop}>"), hint["expr"])
         if "uuid_from" in hint:
@@ -516,8 +517,7 @@ class SchemaCompiler:
             values, weights = list(hint["choice"]), hint.get("weights")
             if weights:
                 cum = _cumulative(weights)
-                return _source(lambda ctx: values[_pick(cum, ctx.rng.random())],
-                               lambda k: f"{k(values)}[{k(_pick)}({k(cum)}, _r())]")
+                return _source(lambda ctx: values[_pick(cum, ctx.rng.random())], lambda k: _pick_source(values, cum, k))
             return _one_of(values)
         if "pool" in hint:
             return _pool_pick(hint["pool"])
@@ -1090,6 +1090,16 @@ def _cumulative(weights: list[float]) -> list[float]:
         running += w / total
         out.append(running)
     return out
+
+
+def _pick_source(values: list, cumulative: list[float], k: Callable[[Any], str]) -> str:
+    """`values[_pick(cumulative, _r())]` as a chain of comparisons (a few weights: no loop, no call)."""
+    if len(cumulative) > 6:
+        return f"{k(values)}[{k(_pick)}({k(cumulative)}, _r())]"
+    index = str(len(cumulative) - 1)  # what _pick gives when u is past every edge
+    for i in range(len(cumulative) - 2, 0, -1):
+        index = f"{i} if _u < {k(cumulative[i])} else {index}"
+    return f"{k(values)}[0 if (_u := _r()) < {k(cumulative[0])} else {index}]"
 
 
 def _pick(cumulative: list[float], u: float) -> int:
