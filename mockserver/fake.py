@@ -393,7 +393,7 @@ class SchemaCompiler:
                 return None if is_null else value
             base.lines = lambda k, _inner=inner: [  # the pattern is looked up after the value: it draws nothing
                 *_value_lines(_inner, k),
-                f"_v = None if {k(pattern)}[{k(cycle_position)}(_c.index, _c.seed, _c.params, {len(pattern)}, {k(prop)})] else _v"]
+                f"_v = None if {k(pattern)}[{_cycle_source(len(pattern), prop, k)}] else _v"]
             null_p = True
 
         kinds = schema.get("type") if isinstance(schema.get("type"), list) else [schema.get("type")]
@@ -512,7 +512,7 @@ class SchemaCompiler:
         if "cycle" in hint:
             values = list(hint["cycle"])
             return _source(lambda ctx: values[cycle_position(ctx.index, ctx.seed, ctx.params, len(values), prop)],
-                           lambda k: f"{k(values)}[{k(cycle_position)}(_c.index, _c.seed, _c.params, {len(values)}, {k(prop)})]")
+                           lambda k: f"{k(values)}[{_cycle_source(len(values), prop, k)}]")
         if "choice" in hint:
             values, weights = list(hint["choice"]), hint.get("weights")
             if weights:
@@ -695,9 +695,9 @@ class SchemaCompiler:
             if not refs:
                 found = [f"_v = {drawn}"]
             elif len(refs) == 1:
-                found = [f"_v = _c.time_of({k(refs[0])})", f"_v = _v {moved} if _v is not None else {drawn}"]
+                found = [f"_v = {_time_of(refs[0], k)}", f"_v = _v {moved} if _v is not None else {drawn}"]
             else:
-                known = ", ".join(f"_c.time_of({k(r)})" for r in refs)
+                known = ", ".join(_time_of(r, k) for r in refs)
                 found = [f"_v = [_x for _x in ({known}) if _x is not None]",
                          f"_v = {'max' if sign > 0 else 'min'}(_v) {moved} if _v else {drawn}"]
             return found + [clamp(k), f"_t[{k(prop)}] = _v", f"_v = {k(fmt)}(_v)"]
@@ -767,6 +767,17 @@ def _guarded(block: Callable[[], list[str]], k: "_Names") -> list[str]:
         return lines
     return ["try:", *(f"    {line}" for line in lines), f"except {k(Exception)} as _e:",
             f"    {k(_labelled(labels.pop()))}(_e)"]
+
+
+def _time_of(name: str, k: Callable[[Any], str]) -> str:
+    """`ctx.time_of(name)`, its first test inlined (a field of this object, the usual case)."""
+    return f"(_c.time_of({k(name)}) if _t.get({k(name)}) is None or _o.get({k(name)}) is None else _t[{k(name)}])"
+
+
+def _cycle_source(length: int, salt: str, k: Callable[[Any], str]) -> str:
+    """`cycle_position(ctx.index, ctx.seed, ctx.params, length, salt)`, inlined."""
+    return (f"(_c.index * {CYCLE_STRIDE} + {k(_cycle_offset)}(_c.seed, tuple(sorted(_c.params.items())), {k(salt)}, "
+            f"{length})) % {length}")
 
 
 def _value_lines(gen: Gen, k: Callable[[Any], str]) -> list[str]:
