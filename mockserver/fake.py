@@ -310,6 +310,24 @@ def _inline_text(text: str, loaded: set, local: set, siblings: set) -> str | Non
     free = loaded - local
 
     class Inline(ast.NodeTransformer):
+        def visit_Call(self, node: ast.Call) -> ast.AST:
+            """`choice([a, b])` and `randint(1, 6)` as Draws computes them, with no call: the
+            display is evaluated first, then the draw, as the call does."""
+            name = node.func.id if isinstance(node.func, ast.Name) and node.func.id in free else None
+            self.generic_visit(node)  # the arguments' names (and the function's, where it stays a call)
+            if name == "choice" and len(node.args) == 1 and not node.keywords and isinstance(node.args[0], (ast.List, ast.Tuple)):
+                elts = node.args[0].elts
+                if elts and not any(isinstance(e, ast.Starred) for e in elts):
+                    return ast.parse(f"({ast.unparse(node.args[0])})[int(_r() * {len(elts)})]", mode="eval").body
+            if name == "randint" and len(node.args) == 2 and not node.keywords:
+                try:
+                    lo, hi = (ast.literal_eval(a) for a in node.args)
+                except ValueError:
+                    return node
+                if type(lo) is int and type(hi) is int and lo <= hi and hi - lo + 1 <= 1 << 53:
+                    return ast.parse(f"({lo} + int(_r() * {hi - lo + 1}))", mode="eval").body
+            return node
+
         def visit_Name(self, node: ast.Name) -> ast.AST:
             if not isinstance(node.ctx, ast.Load) or node.id not in free:
                 return node
@@ -670,6 +688,7 @@ class SchemaCompiler:
             timeline.lines = lambda k: [
                 f"_v = int(_c.now_ms - {k(span_ms)} + (_c.index + _r() * 0.9) * ({k(span_ms)} / max(_c.size, 1)))",
                 clamp(k), f"_t[{k(prop)}] = _v", f"_v = {k(fmt)}(_v)"]
+            timeline.time = True  # a time, never None: what _time_of may take from _t directly
             return timeline
         sign = -1 if "before" in hint else 1
         refs = hint.get("after", hint.get("before"))
@@ -694,6 +713,8 @@ class SchemaCompiler:
             moved = f"{'+' if sign > 0 else '-'} ({k(min_ms)} + int(_r() * {k(within_ms)}))"
             if not refs:
                 found = [f"_v = {drawn}"]
+            elif refs[0] in getattr(k, "sure", ()) and len(refs) == 1:
+                found = [f"_v = _t[{k(refs[0])}] {moved}"]
             elif len(refs) == 1:
                 found = [f"_v = {_time_of(refs[0], k)}", f"_v = _v {moved} if _v is not None else {drawn}"]
             else:
@@ -702,7 +723,7 @@ class SchemaCompiler:
                          f"_v = {'max' if sign > 0 else 'min'}(_v) {moved} if _v else {drawn}"]
             return found + [clamp(k), f"_t[{k(prop)}] = _v", f"_v = {k(fmt)}(_v)"]
 
-        after.lines = lines
+        after.lines, after.time = lines, True
         return after
 
 
@@ -770,7 +791,10 @@ def _guarded(block: Callable[[], list[str]], k: "_Names") -> list[str]:
 
 
 def _time_of(name: str, k: Callable[[Any], str]) -> str:
-    """`ctx.time_of(name)`, its first test inlined (a field of this object, the usual case)."""
+    """`ctx.time_of(name)`, its first test inlined (a field of this object, the usual case); a time
+    of this object generated earlier that cannot be omitted or null is simply `_t[name]`."""
+    if name in getattr(k, "sure", ()):
+        return f"_t[{k(name)}]"
     return f"(_c.time_of({k(name)}) if _t.get({k(name)}) is None or _o.get({k(name)}) is None else _t[{k(name)}])"
 
 
@@ -816,6 +840,7 @@ class _Names:
     def __init__(self, namespace: dict):
         self.namespace, self.names, self.count = namespace, {}, 0
         self.labels: set | None = set()  # labels of the expressions inlined in the statement at hand
+        self.sure: set = set()  # times of the object at hand already in `_t`, never omitted or None
 
     def __call__(self, value: Any) -> str:
         if type(value) in (int, float, bool, str) and value == value:  # literals print exactly (not NaN/inf)
@@ -837,6 +862,7 @@ def _object_lines(fields: list, binds: list, compiler: "SchemaCompiler", printed
     `_o` and `_t` are the object's fields and times (ctx.obj, ctx.times); after, the enclosing ones."""
     d = k.fresh()
     so, st, sb, push = f"_so{d}", f"_st{d}", f"_sb{d}", f"_push{d}"
+    enclosing_sure, k.sure = k.sure, set()
     lines = [f"{so}, {st} = _c.obj, _c.times", f"{push} = {so} or {st}", f"if {push}:",
              f"    _c.outer.append(({so}, {st}))", "_c.obj = _o = {}", "_c.times = _t = {}"]
     if binds:
@@ -855,10 +881,13 @@ def _object_lines(fields: list, binds: list, compiler: "SchemaCompiler", printed
             lines += ["if not _w:", *(f"    {line}" for line in _guarded(block, k))]
         else:
             lines += _guarded(block, k)
+            if getattr(gen, "time", False):
+                k.sure.add(name)
     lines.append(f"_v = {{n: _o[n] for n in {k(tuple(printed))} if n in _o}}" if printed is not None else "_v = _o")
     lines += [f"if {push}:", "    _c.outer.pop()", f"_c.obj = _o = {so}", f"_c.times = _t = {st}"]
     if binds:
         lines.append(f"_c.bound = {sb}")
+    k.sure = enclosing_sure
     return lines
 
 
