@@ -63,6 +63,7 @@ from faker import Faker
 from .dotted import dig
 from .draws import Draws, draws_for
 from .times import FORMATS, format_time, parse_time_ms
+from .times import _DAYS as times_days, _MINUTES as times_minutes, _day as times_day
 
 Gen = Callable[["Ctx"], Any]
 OMIT = object()  # sentinel: leave this property out
@@ -656,7 +657,12 @@ class SchemaCompiler:
     def _string(self, schema: dict, prop: str) -> Gen:
         fmt = schema.get("format")
         if fmt == "uuid":
-            return _source(lambda ctx: random_uuid(ctx.rng.random), lambda k: f"{k(random_uuid)}(_r)")
+            gen = lambda ctx: random_uuid(ctx.rng.random)
+            gen.lines = lambda k: [  # random_uuid's statements
+                f"_u1 = int(_r() * {_HEX52!r})", f"_u2 = int(_r() * {_HEX52!r})", f"_u3 = int(_r() * {_HEX52!r})",
+                '_h = "%013x%013x%013x" % (_u1, _u2, _u3)',
+                '_v = "%s-%s-4%s-%s%s-%s" % (_h[:8], _h[8:12], _h[12:15], "89ab"[_u3 & 3], _h[15:18], _h[18:30])']
+            return gen
         if fmt == "date-time":
             return self._time({"after": [], "within": 365 * 86400}, prop)
         if fmt == "email" or "email" in prop.lower():
@@ -687,7 +693,7 @@ class SchemaCompiler:
 
             timeline.lines = lambda k: [
                 f"_v = int(_c.now_ms - {k(span_ms)} + (_c.index + _r() * 0.9) * ({k(span_ms)} / max(_c.size, 1)))",
-                clamp(k), f"_t[{k(prop)}] = _v", f"_v = {k(fmt)}(_v)"]
+                clamp(k), f"_t[{k(prop)}] = _v", *_format_lines(style, fmt, k)]
             timeline.time = True  # a time, never None: what _time_of may take from _t directly
             return timeline
         sign = -1 if "before" in hint else 1
@@ -721,7 +727,7 @@ class SchemaCompiler:
                 known = ", ".join(_time_of(r, k) for r in refs)
                 found = [f"_v = [_x for _x in ({known}) if _x is not None]",
                          f"_v = {'max' if sign > 0 else 'min'}(_v) {moved} if _v else {drawn}"]
-            return found + [clamp(k), f"_t[{k(prop)}] = _v", f"_v = {k(fmt)}(_v)"]
+            return found + [clamp(k), f"_t[{k(prop)}] = _v", *_format_lines(style, fmt, k)]
 
         after.lines, after.time = lines, True
         return after
@@ -788,6 +794,24 @@ def _guarded(block: Callable[[], list[str]], k: "_Names") -> list[str]:
         return lines
     return ["try:", *(f"    {line}" for line in lines), f"except {k(Exception)} as _e:",
             f"    {k(_labelled(labels.pop()))}(_e)"]
+
+
+_CLOCKS = {  # times.format_ms and its kin as statements on _v (epoch ms): (first step, pattern, arguments)
+    "ms": ("_s, _ms = {divmod}(_v, 1000)", "%sT%s:%02d.%03dZ", "_s, _ms"),
+    "s": ("_s = _v // 1000", "%sT%s:%02dZ", "_s"),
+    "us": ("_s, _ms = {divmod}(_v, 1000)", "%sT%s:%02d.%03d000Z", "_s, _ms"),
+    "sql": ("_s = _v // 1000", "%s %s:%02d", "_s"),
+}
+
+
+def _format_lines(style: str, fmt: Callable[[int], str], k: Callable[[Any], str]) -> list[str]:
+    """`_v = fmt(_v)` for a time style, the formatter's arithmetic inlined where times.py has it."""
+    if style not in _CLOCKS or FORMATS.get(style) is not fmt:
+        return [f"_v = {k(fmt)}(_v)"]
+    first, pattern, args = _CLOCKS[style]
+    days, dm = k(times_days), k(divmod)
+    return [first.format(divmod=dm), f"_d, _s = {dm}(_s, 86400)", f"_m, _s = {dm}(_s, 60)",
+            f"_v = {pattern!r} % ({days}[_d] if _d in {days} else {k(times_day)}(_d), {k(times_minutes)}[_m], {args})"]
 
 
 def _time_of(name: str, k: Callable[[Any], str]) -> str:
