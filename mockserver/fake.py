@@ -621,7 +621,7 @@ class SchemaCompiler:
         return _straight(list(fast), binds, compiler, make, printed if early else None, True, "object")
 
     def _array(self, schema: dict, hint: dict, prop: str) -> Gen:
-        item = self.compile(schema.get("items", {}), prop)
+        normal, item = self._pair(schema.get("items", {}), prop)  # item: self.compile's generator
         lo, hi = hint.get("count", [schema.get("minItems", 0), schema.get("maxItems", 3)])
         container = _is_container(schema.get("items", {}))
 
@@ -639,6 +639,19 @@ class SchemaCompiler:
                 return out
             return [item(ctx) for _ in range(lo if lo == hi else ctx.rng.randint(lo, hi))]  # a fixed count draws nothing
 
+        def lines(k: Callable[[Any], str]) -> list[str]:
+            """The fast path's statements (no pinned list there): the count, then the elements."""
+            if lo == hi:
+                n = k(lo)
+            elif type(lo) is int and type(hi) is int and lo <= hi and hi - lo + 1 <= 1 << 53:
+                n = f"({k(lo)} + int(_r() * {k(hi - lo + 1)}))"
+            else:
+                n = f"_c.rng.randint({k(lo)}, {k(hi)})"
+            a = f"_a{k.fresh()}"
+            return [f"{a} = []", f"for _ in range({n}):", *(f"    {line}" for line in _value_lines(normal, k)),
+                    f"    {a}.append(_v)", f"_v = {a}"]
+
+        make.lines = lines
         return make
 
     def _range(self, schema: dict, hint: dict) -> Gen:
