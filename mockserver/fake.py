@@ -748,16 +748,26 @@ class SchemaCompiler:
 
 # ------------------------------------------------------------------------ straight-line objects
 #
-# An object's fast path was a loop over (name, generator, omit) tuples, each field a closure call
-# (often a lambda around one more call). Most of an item's time went to that machinery, not to the
-# values. Each object is now also compiled to Python source: one function with every field a
-# statement, simple values (constants, choices, ranges, pools, uuids, nulls) inlined as
-# expressions over `_r` (the item's `rng.random`, bound once), the others called (expressions stay
-# functions of their own, so an error still names its field: trial.describe), omit checks only
-# where a field has them, `_enter`/`_leave` inlined. The draws are the same calls in the same
-# order, so the values are byte for byte the loop's (tests/test_item_speed_equivalence.py).
-# Pinned records, edge data and streams that are not `Draws` (plain specs seed `random.Random`,
-# whose randint is not `Draws.randint`) take the loop.
+# An object's fast path was a loop over (name, generator, omit) tuples, each field a closure call,
+# often a lambda around one more call (the whole tree of an item: some 70 Python calls). Most of
+# an item's time went to that machinery, not to its values. Each object is now also compiled to
+# Python source (`_straight`): one function per item schema, every field a statement, and
+#
+# - simple values as expressions over `_r` (the item's `Draws.random`, bound once): constants,
+#   sequences, path parameters, choices (weighted ones as a chain of comparisons), enums, ranges
+#   (Draws.randint and Draws.uniform's arithmetic), pools, booleans, cycles, `nulls`;
+# - times, random uuids, arrays and nested objects as statements leaving their value in `_v`
+#   (`gen.lines`): a nested object's `_enter`/`_leave` are assignments to the context, inline;
+# - `expr:` hints inlined (`compile_expr` keeps the source it compiled, its names bound from the
+#   function's locals), each statement in a `try` whose handler re-raises through a frame named
+#   as the expression, so an error still names its field (trial.describe);
+# - an omit check only where a field has `omit_if`; `skip:` fields not there at all.
+#
+# The draws are the same calls in the same order on the same stream, so the values are byte for
+# byte the loop's (tests/test_item_speed_equivalence.py holds digests recorded before). What the
+# source does not handle takes the loop: pinned records and edge data (ctx.override, ctx.edge),
+# and streams that are not `Draws` (plain specs seed `random.Random`, whose randint differs).
+# `print(recipe.generate.text)` shows an item's function.
 
 
 def _source(gen: Gen, source: Callable[[Callable[[Any], str]], str]) -> Gen:
