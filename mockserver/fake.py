@@ -117,8 +117,13 @@ _HEX52 = float(1 << 52)
 def random_uuid(random: Callable[[], float]) -> str:
     """A version-4 UUID from three draws (122 random bits, as uuid4 has)."""
     a, b, c = int(random() * _HEX52), int(random() * _HEX52), int(random() * _HEX52)
-    h = "%013x%013x%013x" % (a, b, c)  # %-formatting: 15% faster than the f-string
-    return "%s-%s-4%s-%s%s-%s" % (h[:8], h[8:12], h[12:15], "89ab"[c & 3], h[15:18], h[18:30])
+    return _UUID_TEXT % (a >> 20, (a >> 4) & 0xFFFF, (a & 15) << 8 | b >> 44, "89ab"[c & 3], (b >> 32) & 0xFFF,
+                         b & 0xFFFFFFFF, c >> 36)
+
+
+# The 39 hex digits of a, b, c (13 each) cut as 8-4-[4]3-[v]3-12, one formatting: a's first 8, its
+# next 4, its last and b's first 2, b's next 3, b's last 8 and c's first 4 (c's low bits: v).
+_UUID_TEXT = "%08x-%04x-4%03x-%s%03x-%08x%04x"
 
 
 def derived_uuid(*parts: Any) -> str:
@@ -673,8 +678,8 @@ class SchemaCompiler:
             gen = lambda ctx: random_uuid(ctx.rng.random)
             gen.lines = lambda k: [  # random_uuid's statements
                 f"_u1 = int(_r() * {_HEX52!r})", f"_u2 = int(_r() * {_HEX52!r})", f"_u3 = int(_r() * {_HEX52!r})",
-                '_h = "%013x%013x%013x" % (_u1, _u2, _u3)',
-                '_v = "%s-%s-4%s-%s%s-%s" % (_h[:8], _h[8:12], _h[12:15], "89ab"[_u3 & 3], _h[15:18], _h[18:30])']
+                f'_v = {_UUID_TEXT!r} % (_u1 >> 20, (_u1 >> 4) & 65535, (_u1 & 15) << 8 | _u2 >> 44, "89ab"[_u3 & 3], '
+                '(_u2 >> 32) & 4095, _u2 & 4294967295, _u3 >> 36)']
             return gen
         if fmt == "date-time":
             return self._time({"after": [], "within": 365 * 86400}, prop)
