@@ -521,7 +521,7 @@ class SchemaCompiler:
             binding, _, attr = hint["from"].partition(".")
             gen = lambda ctx: dig(ctx.bound[binding], attr) if attr else ctx.bound[binding]
             return _source(gen, lambda k: f"{k(dig)}(_c.bound[{k(binding)}], {k(attr)})" if attr else f"_c.bound[{k(binding)}]")
-        if "expr" in hint:  # called, not inlined: an error names the expression's field (trial.describe)
+        if "expr" in hint:  # inlined by _straight (an error still names its field: trial.describe)
             return _simple_expr(compile_expr(hint["expr"], f"<x-faker {prop}>"), hint["expr"])
         if "uuid_from" in hint:
             parts = [_simple_expr(compile_expr(e, f"<x-faker {prop}>"), e) for e in hint["uuid_from"]]
