@@ -15,7 +15,7 @@ parameters, else a size of its own (the size is part of a collection's key). Lar
 not typical (a code past the 160 word-and-number ones is drawn, six draws more), this mode has none.
 
 `--against DIR` measures the mockserver package found in DIR (a checkout of another commit, e.g.
-`git archive BASE mockserver | tar -x -C DIR`) and this one alternately in one process (DIR's is
+`git archive BASE mockserver specs | tar -x -C DIR`) and this one alternately in one process (DIR's is
 imported under another name), a round of one recipe each in turn, so the ratios compare figures of
 the same seconds (the machine is noisy). Kept out of `make test`.
 """
@@ -31,9 +31,6 @@ import statistics
 import sys
 import tempfile
 import time
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _world(code: str | None):
