@@ -67,6 +67,9 @@ def measure(world, only: str | None, items: int, rounds: int, first_round: int =
         if only and only not in recipe.id:
             continue
         generate = world._generate
+        warm = {name: f"W-{name}" for name in recipe.key_params}  # pools are filled on first use (Faker)
+        for i in range(50):
+            generate(recipe, recipe.key_of(warm), tuple(sorted(warm.items())), 99, i)
         figures = []
         for r in range(first_round, first_round + rounds):
             jobs = _jobs(recipe, items, r, pages)
