@@ -61,7 +61,7 @@ from typing import Any, Callable
 from faker import Faker
 
 from .dotted import dig
-from .draws import Draws, draws_for
+from .draws import Draws, _block, draws_for, key_of
 from .times import FORMATS, format_time, parse_time_ms
 from .times import _DAYS as times_days, _MINUTES as times_minutes, _day as times_day
 
@@ -1116,8 +1116,8 @@ def unique_code(salt: Any, index: int) -> str:
     if index < combos:
         k = (_code_shift(salt) + index * 37) % combos  # 37 is prime to `combos`: a permutation
         return f"{_PROMO_WORDS[k // len(_CODE_NUMBERS)]}{_CODE_NUMBERS[k % len(_CODE_NUMBERS)]}"
-    r = draws_for("code", salt, index).random
-    return "".join(_CODE_ALPHABET[int(r() * 36)] for _ in range(6)) + _base36(index)
+    first = _block(key_of("code", salt, index), 0)  # draws_for(...)'s first six draws: its first block
+    return "".join([_CODE_ALPHABET[int(u * 36)] for u in first[:6]]) + _base36(index)
 
 
 _COMBOS = len(_PROMO_WORDS) * len(_CODE_NUMBERS)
