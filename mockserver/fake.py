@@ -52,6 +52,7 @@ same name and e-mail.
 from __future__ import annotations
 
 import ast
+import copy
 import hashlib
 import random
 import string
@@ -290,6 +291,7 @@ def compile_expr(text: str, label: str) -> Callable[["Ctx"], Any]:
             prelude.append(f"{name} = {_BINDINGS[name]}")
         elif name not in _GLOBAL_HELPERS and name not in SAFE_BUILTINS and name not in ("True", "False", "None"):
             siblings.add(name)
+    expression = copy.deepcopy(tree)  # as written: what _straight inlines (no second parse, see _inline_text)
     tree = _Siblings(siblings).visit(tree)  # read when evaluated: `x if 'x' in obj else 0` must work
     module = ast.parse("def _x_faker(_c):\n" + "".join(f"    {line}\n" for line in prelude) + "    return None\n")
     function = module.body[0]
@@ -298,19 +300,30 @@ def compile_expr(text: str, label: str) -> Callable[["Ctx"], Any]:
     namespace = dict(_EXPR_GLOBALS)
     exec(compile(module, label, "exec"), namespace)  # noqa: S102 - specs are trusted local files
     function = namespace["_x_faker"]
-    function.label, function.inline = label, _inline_text(text, loaded, local, siblings)
+    function.label, function.expression = label, expression
+    function.inline = _inline_text(copy.deepcopy(expression), loaded, local, siblings)
     return function
 
 
 # What a name of an expression is inside a straight-line object's function (_straight): the same
 # values as _BINDINGS, from the function's locals (`_o` the object, `_t` its times, `_r` the draws).
 _INLINE_BINDINGS = {**_BINDINGS, "random": "_r", "obj": "_o", "times": "_t"}
+_INLINE_NODES = {name: ast.parse(text, mode="eval").body for name, text in _INLINE_BINDINGS.items()}
 
 
-def _inline_text(text: str, loaded: set, local: set, siblings: set) -> str | None:
+def _draw_index(n: int) -> ast.expr:
+    """`int(_r() * n)`."""
+    draw = ast.Call(func=ast.Name("_r", ast.Load()), args=[], keywords=[])
+    return ast.Call(func=ast.Name("int", ast.Load()), args=[ast.BinOp(left=draw, op=ast.Mult(), right=ast.Constant(n))],
+                    keywords=[])
+
+
+def _inline_text(tree: ast.Expression, loaded: set, local: set, siblings: set) -> str | None:
     """The expression as source for a straight-line object (None where it cannot be: a name of
-    ours, `_`-prefixed, could clash; `:=` would bind in the object's function)."""
-    tree = ast.parse(text.strip(), mode="eval")
+    ours, `_`-prefixed, could clash; `:=` would bind in the object's function). Nodes are built,
+    not parsed: Python 3.11's AST conversion keeps one recursion count per interpreter, and
+    `ast.parse` in two threads at once (an app built beside a serving one) can fail with
+    "AST constructor recursion depth mismatch"; this adds no parse to compile_expr's."""
     if any(name.startswith("_") for name in loaded | local) or any(isinstance(n, ast.NamedExpr) for n in ast.walk(tree)):
         return None
     free = loaded - local
@@ -324,14 +337,14 @@ def _inline_text(text: str, loaded: set, local: set, siblings: set) -> str | Non
             if name == "choice" and len(node.args) == 1 and not node.keywords and isinstance(node.args[0], (ast.List, ast.Tuple)):
                 elts = node.args[0].elts
                 if elts and not any(isinstance(e, ast.Starred) for e in elts):
-                    return ast.parse(f"({ast.unparse(node.args[0])})[int(_r() * {len(elts)})]", mode="eval").body
+                    return ast.Subscript(value=node.args[0], slice=_draw_index(len(elts)), ctx=ast.Load())
             if name == "randint" and len(node.args) == 2 and not node.keywords:
                 try:
                     lo, hi = (ast.literal_eval(a) for a in node.args)
                 except ValueError:
                     return node
                 if type(lo) is int and type(hi) is int and lo <= hi and hi - lo + 1 <= 1 << 53:
-                    return ast.parse(f"({lo} + int(_r() * {hi - lo + 1}))", mode="eval").body
+                    return ast.BinOp(left=ast.Constant(lo), op=ast.Add(), right=_draw_index(hi - lo + 1))
             return node
 
         def visit_Name(self, node: ast.Name) -> ast.AST:
@@ -340,7 +353,7 @@ def _inline_text(text: str, loaded: set, local: set, siblings: set) -> str | Non
             if node.id in siblings:
                 replacement = ast.Subscript(value=ast.Name("_o", ast.Load()), slice=ast.Constant(node.id), ctx=ast.Load())
             elif node.id in _INLINE_BINDINGS:
-                replacement = ast.parse(_INLINE_BINDINGS[node.id], mode="eval").body
+                replacement = copy.deepcopy(_INLINE_NODES[node.id])
             else:
                 return node
             return ast.copy_location(replacement, node)
@@ -866,7 +879,8 @@ def _simple_expr(gen: Gen, text: str) -> Gen:
     """An expression that cannot raise, inlined: a literal, `index`, `seed` or `randint(LO, HI)`
     of literal ints (Draws.randint's arithmetic). Any other stays a call of its compiled function."""
     try:
-        node = ast.parse(text.strip(), mode="eval").body
+        tree = getattr(gen, "expression", None)  # compile_expr's tree: no second parse
+        node = (tree if tree is not None else ast.parse(text.strip(), mode="eval")).body
         value = ast.literal_eval(node)
     except (SyntaxError, ValueError, TypeError):
         value = gen
