@@ -52,6 +52,7 @@ same name and e-mail.
 from __future__ import annotations
 
 import ast
+import copy
 import hashlib
 import random
 import string
@@ -61,8 +62,9 @@ from typing import Any, Callable
 from faker import Faker
 
 from .dotted import dig
-from .draws import draws_for
-from .times import format_time, parse_time_ms
+from .draws import Draws, _block, draws_for, key_of
+from .times import FORMATS, format_time, parse_time_ms
+from .times import _DAYS as times_days, _MINUTES as times_minutes, _day as times_day
 
 Gen = Callable[["Ctx"], Any]
 OMIT = object()  # sentinel: leave this property out
@@ -116,8 +118,13 @@ _HEX52 = float(1 << 52)
 def random_uuid(random: Callable[[], float]) -> str:
     """A version-4 UUID from three draws (122 random bits, as uuid4 has)."""
     a, b, c = int(random() * _HEX52), int(random() * _HEX52), int(random() * _HEX52)
-    h = f"{a:013x}{b:013x}{c:013x}"
-    return f"{h[:8]}-{h[8:12]}-4{h[12:15]}-{'89ab'[c & 3]}{h[15:18]}-{h[18:30]}"
+    return _UUID_TEXT % (a >> 20, (a >> 4) & 0xFFFF, (a & 15) << 8 | b >> 44, "89ab"[c & 3], (b >> 32) & 0xFFF,
+                         b & 0xFFFFFFFF, c >> 36)
+
+
+# The 39 hex digits of a, b, c (13 each) cut as 8-4-[4]3-[v]3-12, one formatting: a's first 8, its
+# next 4, its last and b's first 2, b's next 3, b's last 8 and c's first 4 (c's low bits: v).
+_UUID_TEXT = "%08x-%04x-4%03x-%s%03x-%08x%04x"
 
 
 def derived_uuid(*parts: Any) -> str:
@@ -160,10 +167,16 @@ def _promo_code(fake: Faker, r: random.Random) -> str:
     return "".join(r.choice(string.ascii_uppercase + string.digits) for _ in range(8))
 
 
+# Faker's dates end "now" by default: `day_of_week()` drew a day between 1970 and the wall clock, so
+# the class labels changed every few minutes (two replicas started apart served other labels).
+# Its draws now end at a fixed moment, the mock's default "now" (dataset.DEFAULT_NOW).
+_POOL_NOW = 1_767_225_600  # 2026-01-01T00:00:00Z
+
+
 _CUSTOM_POOLS: dict[str, Callable[[Faker, random.Random], Any]] = {
     "promo_code": _promo_code,
     "promo_name": lambda f, r: f"{r.choice(_PROMO_WORDS).title()} {r.choice(['Sale', 'Deal', 'Offer', 'Promo', 'Discount'])}",
-    "class_label": lambda f, r: f"{r.choice(_CLASS_WORDS)} · {f.day_of_week()} {r.randint(6, 20)}:00",
+    "class_label": lambda f, r: f"{r.choice(_CLASS_WORDS)} · {f.date('%A', end_datetime=_POOL_NOW)} {r.randint(6, 20)}:00",
     "group_name": lambda f, r: f"{f.color_name()} {r.choice(['Members', 'Partners', 'Staff', 'Students', 'Promotions', 'Referrals'])}",
     "course_label": lambda f, r: f"{r.choice(_CLASS_WORDS)} {r.choice(['Foundations', 'Intensive', 'Bootcamp'])} ({r.randint(4, 12)} weeks)",
     "membership_label": lambda f, r: f"{r.choice(['Monthly', 'Annual', 'Off-peak', 'Student', 'Family'])} Membership",
@@ -195,7 +208,11 @@ def _pool_pick(name: str) -> Gen:
             held.append(pool(name))
         return held[0][int(ctx.rng.random() * POOL_SIZE)]
 
-    return pick
+    def fill() -> tuple:
+        held.append(pool(name))
+        return held[0]
+
+    return _source(pick, lambda k: f"({k(held)}[0] if {k(held)} else {k(fill)}())[int(_r() * {POOL_SIZE})]")
 
 
 # ------------------------------------------------------------------------------------ the context
@@ -274,6 +291,7 @@ def compile_expr(text: str, label: str) -> Callable[["Ctx"], Any]:
             prelude.append(f"{name} = {_BINDINGS[name]}")
         elif name not in _GLOBAL_HELPERS and name not in SAFE_BUILTINS and name not in ("True", "False", "None"):
             siblings.add(name)
+    expression = copy.deepcopy(tree)  # as written: what _straight inlines (no second parse, see _inline_text)
     tree = _Siblings(siblings).visit(tree)  # read when evaluated: `x if 'x' in obj else 0` must work
     module = ast.parse("def _x_faker(_c):\n" + "".join(f"    {line}\n" for line in prelude) + "    return None\n")
     function = module.body[0]
@@ -281,7 +299,66 @@ def compile_expr(text: str, label: str) -> Callable[["Ctx"], Any]:
     ast.fix_missing_locations(module)
     namespace = dict(_EXPR_GLOBALS)
     exec(compile(module, label, "exec"), namespace)  # noqa: S102 - specs are trusted local files
-    return namespace["_x_faker"]
+    function = namespace["_x_faker"]
+    function.label, function.expression = label, expression
+    function.inline = _inline_text(copy.deepcopy(expression), loaded, local, siblings)
+    return function
+
+
+# What a name of an expression is inside a straight-line object's function (_straight): the same
+# values as _BINDINGS, from the function's locals (`_o` the object, `_t` its times, `_r` the draws).
+_INLINE_BINDINGS = {**_BINDINGS, "random": "_r", "obj": "_o", "times": "_t"}
+_INLINE_NODES = {name: ast.parse(text, mode="eval").body for name, text in _INLINE_BINDINGS.items()}
+
+
+def _draw_index(n: int) -> ast.expr:
+    """`int(_r() * n)`."""
+    draw = ast.Call(func=ast.Name("_r", ast.Load()), args=[], keywords=[])
+    return ast.Call(func=ast.Name("int", ast.Load()), args=[ast.BinOp(left=draw, op=ast.Mult(), right=ast.Constant(n))],
+                    keywords=[])
+
+
+def _inline_text(tree: ast.Expression, loaded: set, local: set, siblings: set) -> str | None:
+    """The expression as source for a straight-line object (None where it cannot be: a name of
+    ours, `_`-prefixed, could clash; `:=` would bind in the object's function). Nodes are built,
+    not parsed: Python 3.11's AST conversion keeps one recursion count per interpreter, and
+    `ast.parse` in two threads at once (an app built beside a serving one) can fail with
+    "AST constructor recursion depth mismatch"; this adds no parse to compile_expr's."""
+    if any(name.startswith("_") for name in loaded | local) or any(isinstance(n, ast.NamedExpr) for n in ast.walk(tree)):
+        return None
+    free = loaded - local
+
+    class Inline(ast.NodeTransformer):
+        def visit_Call(self, node: ast.Call) -> ast.AST:
+            """`choice([a, b])` and `randint(1, 6)` as Draws computes them, with no call: the
+            display is evaluated first, then the draw, as the call does."""
+            name = node.func.id if isinstance(node.func, ast.Name) and node.func.id in free else None
+            self.generic_visit(node)  # the arguments' names (and the function's, where it stays a call)
+            if name == "choice" and len(node.args) == 1 and not node.keywords and isinstance(node.args[0], (ast.List, ast.Tuple)):
+                elts = node.args[0].elts
+                if elts and not any(isinstance(e, ast.Starred) for e in elts):
+                    return ast.Subscript(value=node.args[0], slice=_draw_index(len(elts)), ctx=ast.Load())
+            if name == "randint" and len(node.args) == 2 and not node.keywords:
+                try:
+                    lo, hi = (ast.literal_eval(a) for a in node.args)
+                except ValueError:
+                    return node
+                if type(lo) is int and type(hi) is int and lo <= hi and hi - lo + 1 <= 1 << 53:
+                    return ast.BinOp(left=ast.Constant(lo), op=ast.Add(), right=_draw_index(hi - lo + 1))
+            return node
+
+        def visit_Name(self, node: ast.Name) -> ast.AST:
+            if not isinstance(node.ctx, ast.Load) or node.id not in free:
+                return node
+            if node.id in siblings:
+                replacement = ast.Subscript(value=ast.Name("_o", ast.Load()), slice=ast.Constant(node.id), ctx=ast.Load())
+            elif node.id in _INLINE_BINDINGS:
+                replacement = copy.deepcopy(_INLINE_NODES[node.id])
+            else:
+                return node
+            return ast.copy_location(replacement, node)
+
+    return f"({ast.unparse(Inline().visit(tree).body)})"
 
 
 class _Siblings(ast.NodeTransformer):
@@ -337,6 +414,11 @@ class SchemaCompiler:
 
             def base(ctx: Ctx, _inner=inner, _p=float(null_p)):
                 return None if ctx.rng.random() < _p else _inner(ctx)
+            if getattr(inner, "lines", None) is None:
+                base = _source(base, lambda k, _inner=inner, _p=float(null_p): f"(None if _r() < {k(_p)} else {_call(_inner, k)})")
+            else:
+                base.lines = lambda k, _inner=inner, _p=float(null_p): [
+                    f"if _r() < {k(_p)}:", "    _v = None", "else:", *(f"    {line}" for line in _value_lines(_inner, k))]
 
         null_cycle = hint.get("null_cycle")
         if null_cycle:
@@ -346,6 +428,9 @@ class SchemaCompiler:
                 is_null = pattern[cycle_position(ctx.index, ctx.seed, ctx.params, len(pattern), prop)]
                 value = _inner(ctx)  # always generated, so the rest of the item does not depend on it
                 return None if is_null else value
+            base.lines = lambda k, _inner=inner: [  # the pattern is looked up after the value: it draws nothing
+                *_value_lines(_inner, k),
+                f"_v = None if {k(pattern)}[{_cycle_source(len(pattern), prop, k)}] else _v"]
             null_p = True
 
         kinds = schema.get("type") if isinstance(schema.get("type"), list) else [schema.get("type")]
@@ -412,7 +497,8 @@ class SchemaCompiler:
         if target is None:
             return None
         name_at = parts[0]
-        binds = [(name, b["entity"], compile_expr(str(b.get("id", "index")), f"<bind {name}>"))
+        binds = [(name, b["entity"], _simple_expr(compile_expr(str(b.get("id", "index")), f"<bind {name}>"),
+                                                 str(b.get("id", "index"))))
                  for name, b in hint.get("bind", {}).items()]
         compiler = self
 
@@ -428,44 +514,48 @@ class SchemaCompiler:
             _leave(ctx, saved)
             return obj
 
-        return make
+        return _straight(list(before) + [(name_at, target, target_omit)], binds, compiler, make, None, False, "prefix")
 
     def _base(self, schema: dict, hint: dict, prop: str) -> Gen:
         if "const" in hint or "const" in schema:
             value = hint["const"] if "const" in hint else schema["const"]
-            return lambda ctx: value
+            return _source(lambda ctx: value, lambda k: k(value))
         if "seq" in hint:
             start = int(hint["seq"])
-            return lambda ctx: start + ctx.index
+            return _source(lambda ctx: start + ctx.index, lambda k: f"({k(start)} + _c.index)")
         if "path" in hint:
             name, kind = hint["path"], schema.get("type")
             kind = next((k for k in kind if k != "null"), None) if isinstance(kind, list) else kind
             if kind in ("integer", "number"):  # a path is text; the schema says what the field holds
                 cast = int if kind == "integer" else float
                 return lambda ctx: _as_number(ctx.params[name], cast)
-            return lambda ctx: ctx.params[name]
+            return _source(lambda ctx: ctx.params[name], lambda k: f"_c.params[{k(name)}]")
         if "from" in hint:
             binding, _, attr = hint["from"].partition(".")
-            return lambda ctx: dig(ctx.bound[binding], attr) if attr else ctx.bound[binding]
-        if "expr" in hint:
-            return compile_expr(hint["expr"], f"<x-faker {prop}>")
+            gen = lambda ctx: dig(ctx.bound[binding], attr) if attr else ctx.bound[binding]
+            return _source(gen, lambda k: f"{k(dig)}(_c.bound[{k(binding)}], {k(attr)})" if attr else f"_c.bound[{k(binding)}]")
+        if "expr" in hint:  # inlined by _straight (an error still names its field: trial.describe)
+            return _simple_expr(compile_expr(hint["expr"], f"<x-faker {prop}>"), hint["expr"])
         if "uuid_from" in hint:
-            parts = [compile_expr(e, f"<x-faker {prop}>") for e in hint["uuid_from"]]
+            parts = [_simple_expr(compile_expr(e, f"<x-faker {prop}>"), e) for e in hint["uuid_from"]]
             if len(parts) == 1:
                 only = parts[0]
-                return lambda ctx: derived_uuid(ctx.seed, only(ctx))
-            return lambda ctx: derived_uuid(ctx.seed, *[part(ctx) for part in parts])
+                gen = lambda ctx: derived_uuid(ctx.seed, only(ctx))
+            else:
+                gen = lambda ctx: derived_uuid(ctx.seed, *[part(ctx) for part in parts])
+            return _source(gen, lambda k: f"{k(derived_uuid)}(_c.seed, {', '.join(_call(p, k) for p in parts)})")
         if "timeline" in hint or "after" in hint or "before" in hint:
             return self._time(hint, prop)
         if "cycle" in hint:
             values = list(hint["cycle"])
-            return lambda ctx: values[cycle_position(ctx.index, ctx.seed, ctx.params, len(values), prop)]
+            return _source(lambda ctx: values[cycle_position(ctx.index, ctx.seed, ctx.params, len(values), prop)],
+                           lambda k: f"{k(values)}[{_cycle_source(len(values), prop, k)}]")
         if "choice" in hint:
             values, weights = list(hint["choice"]), hint.get("weights")
             if weights:
                 cum = _cumulative(weights)
-                return lambda ctx: values[_pick(cum, ctx.rng.random())]
-            return lambda ctx: values[int(ctx.rng.random() * len(values))]
+                return _source(lambda ctx: values[_pick(cum, ctx.rng.random())], lambda k: _pick_source(values, cum, k))
+            return _one_of(values)
         if "pool" in hint:
             return _pool_pick(hint["pool"])
         if "range" in hint:
@@ -475,8 +565,7 @@ class SchemaCompiler:
         if isinstance(kind, list):
             kind = next((k for k in kind if k != "null"), "null")
         if "enum" in schema:
-            values = [v for v in schema["enum"] if v is not None]
-            return lambda ctx: values[int(ctx.rng.random() * len(values))]
+            return _one_of([v for v in schema["enum"] if v is not None])
         if kind == "object" or "properties" in schema:
             return self._object(schema, hint)
         if kind == "array":
@@ -484,9 +573,9 @@ class SchemaCompiler:
         if kind in ("integer", "number"):
             return self._range(schema, hint)
         if kind == "boolean":
-            return lambda ctx: ctx.rng.random() < 0.5
+            return _source(lambda ctx: ctx.rng.random() < 0.5, lambda k: "(_r() < 0.5)")
         if kind == "null":
-            return lambda ctx: None
+            return _source(lambda ctx: None, lambda k: "None")
         return self._string(schema, prop)
 
     def _object(self, schema: dict, hint: dict) -> Gen:
@@ -499,7 +588,8 @@ class SchemaCompiler:
         if early:  # generation order differs from the printed order
             props.sort(key=lambda p: p[0] not in early)
         fast = tuple((name, normal, omit) for name, _, omit, _, normal in props)
-        binds = [(name, b["entity"], compile_expr(str(b.get("id", "index")), f"<bind {name}>"))
+        binds = [(name, b["entity"], _simple_expr(compile_expr(str(b.get("id", "index")), f"<bind {name}>"),
+                                                 str(b.get("id", "index"))))
                  for name, b in hint.get("bind", {}).items()]
         compiler = self
 
@@ -546,10 +636,10 @@ class SchemaCompiler:
             ctx.obj, ctx.times, ctx.bound = outer
             return result
 
-        return make
+        return _straight(list(fast), binds, compiler, make, printed if early else None, True, "object")
 
     def _array(self, schema: dict, hint: dict, prop: str) -> Gen:
-        item = self.compile(schema.get("items", {}), prop)
+        normal, item = self._pair(schema.get("items", {}), prop)  # item: self.compile's generator
         lo, hi = hint.get("count", [schema.get("minItems", 0), schema.get("maxItems", 3)])
         container = _is_container(schema.get("items", {}))
 
@@ -567,19 +657,43 @@ class SchemaCompiler:
                 return out
             return [item(ctx) for _ in range(lo if lo == hi else ctx.rng.randint(lo, hi))]  # a fixed count draws nothing
 
+        def lines(k: Callable[[Any], str]) -> list[str]:
+            """The fast path's statements (no pinned list there): the count, then the elements."""
+            if lo == hi:
+                n = k(lo)
+            elif type(lo) is int and type(hi) is int and lo <= hi and hi - lo + 1 <= 1 << 53:
+                n = f"({k(lo)} + int(_r() * {k(hi - lo + 1)}))"
+            else:
+                n = f"_c.rng.randint({k(lo)}, {k(hi)})"
+            a = f"_a{k.fresh()}"
+            return [f"{a} = []", f"for _ in range({n}):", *(f"    {line}" for line in _value_lines(normal, k)),
+                    f"    {a}.append(_v)", f"_v = {a}"]
+
+        make.lines = lines
         return make
 
     def _range(self, schema: dict, hint: dict) -> Gen:
         lo, hi = hint.get("range", [schema.get("minimum", 0), schema.get("maximum", 1000)])
         if schema.get("type") == "integer" or "decimals" not in hint and all(isinstance(v, int) for v in (lo, hi)) and schema.get("type") != "number":
-            return lambda ctx: ctx.rng.randint(lo, hi)
+            gen = lambda ctx: ctx.rng.randint(lo, hi)
+            if type(lo) is int and type(hi) is int and lo <= hi and hi - lo + 1 <= 1 << 53:  # Draws.randint, inlined
+                return _source(gen, lambda k: f"({k(lo)} + int(_r() * {k(hi - lo + 1)}))")
+            return gen
         decimals = int(hint.get("decimals", 2))
-        return lambda ctx: round(ctx.rng.uniform(lo, hi), decimals)
+        gen = lambda ctx: round(ctx.rng.uniform(lo, hi), decimals)
+        if all(type(v) in (int, float) for v in (lo, hi)):  # Draws.uniform, inlined: a + (b - a) * random()
+            return _source(gen, lambda k: f"round({k(lo)} + ({k(hi)} - {k(lo)}) * _r(), {k(decimals)})")
+        return gen
 
     def _string(self, schema: dict, prop: str) -> Gen:
         fmt = schema.get("format")
         if fmt == "uuid":
-            return lambda ctx: random_uuid(ctx.rng.random)
+            gen = lambda ctx: random_uuid(ctx.rng.random)
+            gen.lines = lambda k: [  # random_uuid's statements
+                f"_u1 = int(_r() * {_HEX52!r})", f"_u2 = int(_r() * {_HEX52!r})", f"_u3 = int(_r() * {_HEX52!r})",
+                f'_v = {_UUID_TEXT!r} % (_u1 >> 20, (_u1 >> 4) & 65535, (_u1 & 15) << 8 | _u2 >> 44, "89ab"[_u3 & 3], '
+                '(_u2 >> 32) & 4095, _u2 & 4294967295, _u3 >> 36)']
+            return gen
         if fmt == "date-time":
             return self._time({"after": [], "within": 365 * 86400}, prop)
         if fmt == "email" or "email" in prop.lower():
@@ -592,7 +706,12 @@ class SchemaCompiler:
 
     def _time(self, hint: dict, prop: str) -> Gen:
         style = hint.get("style", "ms")
+        fmt = FORMATS.get(style) or (lambda t: format_time(t, style))
         bound = _time_bound(hint, prop)
+
+        def clamp(k: Callable[[Any], str]) -> str:  # min(t, now), or the bound
+            return f"_v = {k(bound)}(_c, _v)" if bound is not None else "_v = _v if _v <= _c.now_ms else _c.now_ms"
+
         if "timeline" in hint:
             span_ms = int(float(hint["timeline"].get("days", 365)) * 86_400_000)
 
@@ -601,8 +720,12 @@ class SchemaCompiler:
                 t = int(ctx.now_ms - span_ms + (ctx.index + ctx.rng.random() * 0.9) * step)
                 t = bound(ctx, t) if bound is not None else min(t, ctx.now_ms)
                 ctx.times[prop] = t
-                return format_time(t, style)
+                return fmt(t)
 
+            timeline.lines = lambda k: [
+                f"_v = int(_c.now_ms - {k(span_ms)} + (_c.index + _r() * 0.9) * ({k(span_ms)} / max(_c.size, 1)))",
+                clamp(k), f"_t[{k(prop)}] = _v", *_format_lines(style, fmt, k)]
+            timeline.time = True  # a time, never None: what _time_of may take from _t directly
             return timeline
         sign = -1 if "before" in hint else 1
         refs = hint.get("after", hint.get("before"))
@@ -619,9 +742,240 @@ class SchemaCompiler:
                 t = ctx.now_ms - int(ctx.rng.random() * within_ms)
             t = bound(ctx, t) if bound is not None else min(t, ctx.now_ms)
             ctx.times[prop] = t
-            return format_time(t, style)
+            return fmt(t)
 
+        def lines(k: Callable[[Any], str]) -> list[str]:
+            """The same arithmetic on ints: `anchor + sign * x` is `anchor + x` or `anchor - x`."""
+            drawn = f"_c.now_ms - int(_r() * {k(within_ms)})"
+            moved = f"{'+' if sign > 0 else '-'} ({k(min_ms)} + int(_r() * {k(within_ms)}))"
+            if not refs:
+                found = [f"_v = {drawn}"]
+            elif refs[0] in getattr(k, "sure", ()) and len(refs) == 1:
+                found = [f"_v = _t[{k(refs[0])}] {moved}"]
+            elif len(refs) == 1:
+                found = [f"_v = {_time_of(refs[0], k)}", f"_v = _v {moved} if _v is not None else {drawn}"]
+            else:
+                known = ", ".join(_time_of(r, k) for r in refs)
+                found = [f"_v = [_x for _x in ({known}) if _x is not None]",
+                         f"_v = {'max' if sign > 0 else 'min'}(_v) {moved} if _v else {drawn}"]
+            return found + [clamp(k), f"_t[{k(prop)}] = _v", *_format_lines(style, fmt, k)]
+
+        after.lines, after.time = lines, True
         return after
+
+
+# ------------------------------------------------------------------------ straight-line objects
+#
+# An object's fast path was a loop over (name, generator, omit) tuples, each field a closure call,
+# often a lambda around one more call (the whole tree of an item: some 70 Python calls). Most of
+# an item's time went to that machinery, not to its values. Each object is now also compiled to
+# Python source (`_straight`): one function per item schema, every field a statement, and
+#
+# - simple values as expressions over `_r` (the item's `Draws.random`, bound once): constants,
+#   sequences, path parameters, choices (weighted ones as a chain of comparisons), enums, ranges
+#   (Draws.randint and Draws.uniform's arithmetic), pools, booleans, cycles, `nulls`;
+# - times, random uuids, arrays and nested objects as statements leaving their value in `_v`
+#   (`gen.lines`): a nested object's `_enter`/`_leave` are assignments to the context, inline;
+# - `expr:` hints inlined (`compile_expr` keeps the source it compiled, its names bound from the
+#   function's locals), each statement in a `try` whose handler re-raises through a frame named
+#   as the expression, so an error still names its field (trial.describe);
+# - an omit check only where a field has `omit_if`; `skip:` fields not there at all.
+#
+# The draws are the same calls in the same order on the same stream, so the values are byte for
+# byte the loop's (tests/test_item_speed_equivalence.py holds digests recorded before). What the
+# source does not handle takes the loop: pinned records and edge data (ctx.override, ctx.edge),
+# and streams that are not `Draws` (plain specs seed `random.Random`, whose randint differs).
+# `print(recipe.generate.text)` shows an item's function.
+
+
+def _source(gen: Gen, source: Callable[[Callable[[Any], str]], str]) -> Gen:
+    """Mark a generator with the source of an expression giving the same value with the same draws:
+    `source(k)` returns it, `k(value)` names a value it needs (a constant, a table, a function)."""
+    gen.source = source
+    return gen
+
+
+def _one_of(values: list) -> Gen:
+    return _source(lambda ctx: values[int(ctx.rng.random() * len(values))],
+                   lambda k: f"{k(values)}[int(_r() * {len(values)})]")
+
+
+def _call(gen: Gen, k: Callable[[Any], str]) -> str:
+    source = getattr(gen, "source", None)
+    if source is not None:
+        return source(k)
+    inline = getattr(gen, "inline", None)
+    if inline is not None and getattr(k, "labels", None) is not None:
+        k.labels.add(gen.label)  # the statement is wrapped so that an error still names it
+        return inline
+    return f"{k(gen)}(_c)"
+
+
+def _labelled(label: str) -> Callable[[BaseException], None]:
+    """Re-raises an error through a frame named `label`: trial.describe names the innermost such
+    frame, which was the expression's own function before it was inlined."""
+    namespace: dict[str, Any] = {}
+    exec(compile("def _raise(error):\n    raise error\n", label, "exec"), namespace)  # noqa: S102
+    return namespace["_raise"]
+
+
+def _guarded(block: Callable[[], list[str]], k: "_Names") -> list[str]:
+    """The statements `block()` makes, in a try whose handler names the expression inlined in them
+    (the statements of nested objects guard their own); where they inline expressions of two
+    labels, they are made again calling the expressions instead."""
+    outer, k.labels = k.labels, set()
+    lines = block()
+    labels, k.labels = k.labels, outer
+    if not labels:
+        return lines
+    if len(labels) > 1:
+        k.labels = None
+        lines = block()
+        k.labels = outer
+        return lines
+    return ["try:", *(f"    {line}" for line in lines), f"except {k(Exception)} as _e:",
+            f"    {k(_labelled(labels.pop()))}(_e)"]
+
+
+_CLOCKS = {  # times.format_ms and its kin as statements on _v (epoch ms): (first step, pattern, arguments)
+    "ms": ("_s, _ms = {divmod}(_v, 1000)", "%sT%s:%02d.%03dZ", "_s, _ms"),
+    "s": ("_s = _v // 1000", "%sT%s:%02dZ", "_s"),
+    "us": ("_s, _ms = {divmod}(_v, 1000)", "%sT%s:%02d.%03d000Z", "_s, _ms"),
+    "sql": ("_s = _v // 1000", "%s %s:%02d", "_s"),
+}
+
+
+def _format_lines(style: str, fmt: Callable[[int], str], k: Callable[[Any], str]) -> list[str]:
+    """`_v = fmt(_v)` for a time style, the formatter's arithmetic inlined where times.py has it."""
+    if style not in _CLOCKS or FORMATS.get(style) is not fmt:
+        return [f"_v = {k(fmt)}(_v)"]
+    first, pattern, args = _CLOCKS[style]
+    days, dm = k(times_days), k(divmod)
+    return [first.format(divmod=dm), f"_d, _s = {dm}(_s, 86400)", f"_m, _s = {dm}(_s, 60)",
+            f"_v = {pattern!r} % ({days}[_d] if _d in {days} else {k(times_day)}(_d), {k(times_minutes)}[_m], {args})"]
+
+
+def _time_of(name: str, k: Callable[[Any], str]) -> str:
+    """`ctx.time_of(name)`, its first test inlined (a field of this object, the usual case); a time
+    of this object generated earlier that cannot be omitted or null is simply `_t[name]`."""
+    if name in getattr(k, "sure", ()):
+        return f"_t[{k(name)}]"
+    return f"(_c.time_of({k(name)}) if _t.get({k(name)}) is None or _o.get({k(name)}) is None else _t[{k(name)}])"
+
+
+def _cycle_source(length: int, salt: str, k: Callable[[Any], str]) -> str:
+    """`cycle_position(ctx.index, ctx.seed, ctx.params, length, salt)`, inlined."""
+    return (f"(_c.index * {CYCLE_STRIDE} + {k(_cycle_offset)}(_c.seed, tuple(sorted(_c.params.items())), {k(salt)}, "
+            f"{length})) % {length}")
+
+
+def _value_lines(gen: Gen, k: Callable[[Any], str]) -> list[str]:
+    """Statements leaving the generator's value in `_v`."""
+    lines = getattr(gen, "lines", None)
+    return lines(k) if lines is not None else [f"_v = {_call(gen, k)}"]
+
+
+def _simple_expr(gen: Gen, text: str) -> Gen:
+    """An expression that cannot raise, inlined: a literal, `index`, `seed` or `randint(LO, HI)`
+    of literal ints (Draws.randint's arithmetic). Any other stays a call of its compiled function."""
+    try:
+        tree = getattr(gen, "expression", None)  # compile_expr's tree: no second parse
+        node = (tree if tree is not None else ast.parse(text.strip(), mode="eval")).body
+        value = ast.literal_eval(node)
+    except (SyntaxError, ValueError, TypeError):
+        value = gen
+    if value is not gen and type(value) in (int, float, str, bool, type(None)):
+        return _source(gen, lambda k: k(value) if value is not None else "None")
+    if isinstance(node, ast.Name) and node.id in ("index", "seed"):
+        return _source(gen, lambda k: f"_c.{node.id}")
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "randint"
+            and len(node.args) == 2 and not node.keywords):
+        try:
+            lo, hi = (ast.literal_eval(a) for a in node.args)
+        except ValueError:
+            return gen
+        if type(lo) is int and type(hi) is int and lo <= hi and hi - lo + 1 <= 1 << 53:
+            return _source(gen, lambda k: f"({k(lo)} + int(_r() * {k(hi - lo + 1)}))")
+    return gen
+
+
+class _Names:
+    """Names for the values a generated source needs (`k(value)`; ints, floats, bools and strings
+    print as literals), and fresh suffixes for the locals of inlined objects."""
+
+    def __init__(self, namespace: dict):
+        self.namespace, self.names, self.count = namespace, {}, 0
+        self.labels: set | None = set()  # labels of the expressions inlined in the statement at hand
+        self.sure: set = set()  # times of the object at hand already in `_t`, never omitted or None
+
+    def __call__(self, value: Any) -> str:
+        if type(value) in (int, float, bool, str) and value == value:  # literals print exactly (not NaN/inf)
+            text = repr(value)
+            if "inf" not in text:
+                return text
+        if id(value) not in self.names:
+            self.names[id(value)] = name = f"_k{len(self.names)}"
+            self.namespace[name] = value
+        return self.names[id(value)]
+
+    def fresh(self) -> int:
+        self.count += 1
+        return self.count
+
+
+def _object_lines(fields: list, binds: list, compiler: "SchemaCompiler", printed: list | None, k: _Names) -> list[str]:
+    """Statements building an object into `_v`, as `_enter`, the fast loop and `_leave` do: inside,
+    `_o` and `_t` are the object's fields and times (ctx.obj, ctx.times); after, the enclosing ones."""
+    d = k.fresh()
+    so, st, sb, push = f"_so{d}", f"_st{d}", f"_sb{d}", f"_push{d}"
+    enclosing_sure, k.sure = k.sure, set()
+    lines = [f"{so}, {st} = _c.obj, _c.times", f"{push} = {so} or {st}", f"if {push}:",
+             f"    _c.outer.append(({so}, {st}))", "_c.obj = _o = {}", "_c.times = _t = {}"]
+    if binds:
+        lines += [f"{sb} = _c.bound", f"_c.bound = _b = dict({sb})"]
+        for name, entity, id_of in binds:
+            lines += _guarded(lambda: [f"_b[{k(name)}] = {k(compiler.entity)}({k(entity)}, {_call(id_of, k)}, _c)"], k)
+    for name, gen, omit in fields:
+        if omit is _always:  # `skip:` never generated, nothing drawn
+            continue
+        if getattr(gen, "lines", None) is not None:  # statements leaving the value in _v (times, objects)
+            block = lambda: [*gen.lines(k), f"_o[{k(name)}] = _v"]
+        else:
+            block = lambda: [f"_o[{k(name)}] = {_call(gen, k)}"]
+        if omit is not None:
+            lines += _guarded(lambda: [f"_w = {_call(omit, k)}"], k)
+            lines += ["if not _w:", *(f"    {line}" for line in _guarded(block, k))]
+        else:
+            lines += _guarded(block, k)
+            if getattr(gen, "time", False):
+                k.sure.add(name)
+    lines.append(f"_v = {{n: _o[n] for n in {k(tuple(printed))} if n in _o}}" if printed is not None else "_v = _o")
+    lines += [f"if {push}:", "    _c.outer.pop()", f"_c.obj = _o = {so}", f"_c.times = _t = {st}"]
+    if binds:
+        lines.append(f"_c.bound = {sb}")
+    k.sure = enclosing_sure
+    return lines
+
+
+def _straight(fields: list, binds: list, compiler: "SchemaCompiler", slow: Gen, printed: list | None,
+              check: bool, label: str) -> Gen:
+    """The function of an object's fast path: `fields` are (name, generator, omit) in generation
+    order, `printed` the order to return them in (None: the same), `slow` what contexts the source
+    does not handle get (`check`: pinned records and edge data too, as `_object`'s loop). An
+    enclosing object inlines it (`make.lines`): its checks are the enclosing one's."""
+    namespace: dict[str, Any] = {**_EXPR_GLOBALS, "_Draws": Draws, "_slow": slow}  # inlined expressions' names
+    k = _Names(namespace)
+    body = _object_lines(fields, binds, compiler, printed, k)
+    guard = "_c.rng.__class__ is not _Draws" + (" or _c.override is not None or _c.edge" if check else "")
+    lines = ["def make(_c):", f"    if {guard}:", "        return _slow(_c)"]
+    if any("_r" in line for line in body):
+        lines.append("    _r = _c.rng.stream()")
+    lines += [f"    {line}" for line in body] + ["    return _v"]
+    exec(compile("\n".join(lines) + "\n", f"{__file__}:{label}", "exec"), namespace)  # noqa: S102 - our own source
+    make = namespace["make"]
+    make.text = "\n".join(lines)  # for a reader: print(recipe.generate.text)
+    make.lines = lambda k: _object_lines(fields, binds, compiler, printed, k)
+    return make
 
 
 NOT_AFTER_GAP_MS = 7 * 86_400_000  # how long before its bound a clamped time lands, at most
@@ -776,8 +1130,8 @@ def unique_code(salt: Any, index: int) -> str:
     if index < combos:
         k = (_code_shift(salt) + index * 37) % combos  # 37 is prime to `combos`: a permutation
         return f"{_PROMO_WORDS[k // len(_CODE_NUMBERS)]}{_CODE_NUMBERS[k % len(_CODE_NUMBERS)]}"
-    r = draws_for("code", salt, index).random
-    return "".join(_CODE_ALPHABET[int(r() * 36)] for _ in range(6)) + _base36(index)
+    first = _block(key_of("code", salt, index), 0)  # draws_for(...)'s first six draws: its first block
+    return "".join([_CODE_ALPHABET[int(u * 36)] for u in first[:6]]) + _base36(index)
 
 
 _COMBOS = len(_PROMO_WORDS) * len(_CODE_NUMBERS)
@@ -842,6 +1196,16 @@ def _cumulative(weights: list[float]) -> list[float]:
         running += w / total
         out.append(running)
     return out
+
+
+def _pick_source(values: list, cumulative: list[float], k: Callable[[Any], str]) -> str:
+    """`values[_pick(cumulative, _r())]` as a chain of comparisons (a few weights: no loop, no call)."""
+    if len(cumulative) > 6:
+        return f"{k(values)}[{k(_pick)}({k(cumulative)}, _r())]"
+    index = str(len(cumulative) - 1)  # what _pick gives when u is past every edge
+    for i in range(len(cumulative) - 2, 0, -1):
+        index = f"{i} if _u < {k(cumulative[i])} else {index}"
+    return f"{k(values)}[0 if (_u := _r()) < {k(cumulative[0])} else {index}]"
 
 
 def _pick(cumulative: list[float], u: float) -> int:

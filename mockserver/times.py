@@ -20,27 +20,58 @@ EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 DAY_MS = 86_400_000
 
 
-@lru_cache(maxsize=16384)
+_DAYS: dict[int, str] = {}  # day since the epoch -> YYYY-MM-DD (a few thousand cover any collection)
+_DAYS_MAX = 16384
+_MINUTES = tuple(f"{m // 60:02d}:{m % 60:02d}" for m in range(1440))  # minute of the day -> HH:MM
+
+
 def _day(days: int) -> str:
-    """`YYYY-MM-DD` of a day since the epoch (a few thousand distinct days cover any collection)."""
-    return _ymd(EPOCH + timedelta(days=days))
+    """`YYYY-MM-DD` of a day since the epoch, kept (bounded: cleared when full)."""
+    if len(_DAYS) >= _DAYS_MAX:
+        _DAYS.clear()
+    text = _DAYS[days] = _ymd(EPOCH + timedelta(days=days))
+    return text
+
+
+def format_ms(epoch_ms: int) -> str:
+    """`2023-05-30T23:10:56.016Z`: format_time's default style, by arithmetic: the date from a table
+    of days, the clock from a table of minutes (a time costs two divmods and one formatting)."""
+    s, milli = divmod(epoch_ms, 1000)
+    days, s = divmod(s, 86400)
+    m, s = divmod(s, 60)
+    return "%sT%s:%02d.%03dZ" % (_DAYS[days] if days in _DAYS else _day(days), _MINUTES[m], s, milli)
+
+
+def format_s(epoch_ms: int) -> str:
+    s = epoch_ms // 1000
+    days, s = divmod(s, 86400)
+    m, s = divmod(s, 60)
+    return "%sT%s:%02dZ" % (_DAYS[days] if days in _DAYS else _day(days), _MINUTES[m], s)
+
+
+def format_us(epoch_ms: int) -> str:
+    s, milli = divmod(epoch_ms, 1000)
+    days, s = divmod(s, 86400)
+    m, s = divmod(s, 60)
+    return "%sT%s:%02d.%03d000Z" % (_DAYS[days] if days in _DAYS else _day(days), _MINUTES[m], s, milli)
+
+
+def format_sql(epoch_ms: int) -> str:
+    s = epoch_ms // 1000
+    days, s = divmod(s, 86400)
+    m, s = divmod(s, 60)
+    return "%s %s:%02d" % (_DAYS[days] if days in _DAYS else _day(days), _MINUTES[m], s)
+
+
+FORMATS = {"ms": format_ms, "s": format_s, "us": format_us, "sql": format_sql}  # each = TIME_STYLES[style]
 
 
 def format_time(epoch_ms: int, style: str = "ms") -> str:
     """The same text as formatting `EPOCH + timedelta(milliseconds=epoch_ms)` with TIME_STYLES, by
-    arithmetic: the date comes from a cache of days, the clock from divmod (5x faster)."""
-    days, rest = divmod(epoch_ms, DAY_MS)
-    seconds, milli = divmod(rest, 1000)
-    hours, seconds = divmod(seconds, 3600)
-    minutes, seconds = divmod(seconds, 60)
-    if style == "ms":
-        return f"{_day(days)}T{hours:02d}:{minutes:02d}:{seconds:02d}.{milli:03d}Z"
-    if style == "s":
-        return f"{_day(days)}T{hours:02d}:{minutes:02d}:{seconds:02d}Z"
-    if style == "us":
-        return f"{_day(days)}T{hours:02d}:{minutes:02d}:{seconds:02d}.{milli * 1000:06d}Z"
-    if style == "sql":
-        return f"{_day(days)} {hours:02d}:{minutes:02d}:{seconds:02d}"
+    arithmetic (5-10x faster); generators bind `FORMATS[style]` once."""
+    fmt = FORMATS.get(style)
+    if fmt is not None:
+        return fmt(epoch_ms)
     return TIME_STYLES[style](EPOCH + timedelta(milliseconds=epoch_ms))
 
 
