@@ -411,7 +411,10 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Starlette:
     middleware += cors_middleware(settings.cors)
     if not settings.access_log and not settings.readings:  # outermost: a repeated request skips the rest
         middleware.insert(0, Middleware(fastpath.FastPath, world=world, journal=journal, controls=controls, settings=settings))
+    holder: dict = {}  # the router, for `scope["router"]` of dispatched requests
+    middleware.append(Middleware(routing.Dispatch, routes=operation_routes, holder=holder))  # innermost
     app = Starlette(routes=routes, middleware=middleware, exception_handlers={404: not_found, 405: not_found})
+    holder["router"] = app.router
     app.router.redirect_slashes = False  # a trailing slash is the vendor's call (dialect), never a 307
     app.state.specs = specs
     app.state.world = world
