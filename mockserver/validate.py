@@ -114,7 +114,8 @@ class RequestValidator:
             except ValueError as exc:
                 problems.append(Problem(f"'{name}' {exc}", name, p.location))
                 continue
-            error = next(iter(check.validator.iter_errors(value)), None)
+            # `is_valid` first: it stops at the first failure and builds no error objects
+            error = None if check.validator.is_valid(value) else next(iter(check.validator.iter_errors(value)), None)
             if error is not None:
                 problems.append(Problem(f"'{name}': {_describe(error, p)}", name, p.location))
                 continue

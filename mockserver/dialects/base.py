@@ -22,7 +22,8 @@ _SAFE = "[],:()"  # left as is in links, as the vendors print them (page[offset]
 
 
 @lru_cache(maxsize=256)
-def _name(name: str) -> str:
+def encoded_name(name: str) -> str:
+    """A parameter name as links print it (`page[offset]` as is, a space as `+`)."""
     return quote_plus(name, safe=_SAFE)
 
 
@@ -35,16 +36,27 @@ class RequestInfo:
     query_items: list[tuple[str, str]]
     entity: Callable[[str, str, Any], dict] | None = None  # (spec, entity, id) -> shared record
 
+    def kept_query(self, names: tuple[str, ...]) -> str:
+        """The query as sent without the named parameters, encoded as links print it."""
+        kept = [(k, v) for k, v in self.query_items if k not in names]
+        return urlencode(kept, safe=_SAFE) if kept else ""
+
+    def prefix(self, *names: str) -> str:
+        """`url?rest&` (or `url?`): a link to this request with the named parameters replaced
+        is this prefix and the new `name=value` pairs."""
+        kept = self.kept_query(names)
+        return f"{self.base_url}{self.path}?" + (f"{kept}&" if kept else "")
+
     def linker(self, *names: str) -> Callable[..., str]:
         """Links to this request's URL with the named query parameters replaced: the rest of the
         query is encoded once, not once per link."""
-        kept = urlencode([(k, v) for k, v in self.query_items if k not in names], safe=_SAFE)
+        kept = self.kept_query(names)
         url = f"{self.base_url}{self.path}"
         prefix = f"{url}?" + (f"{kept}&" if kept else "")
 
         def at(**updates: Any) -> str:
-            added = "&".join(f"{_name(k)}={v if type(v) is int else quote_plus(str(v), safe=_SAFE)}"
-                             for k, v in updates.items() if v is not None)  # urlencode's output, cheaper: ints as they are
+            added = "&".join([f"{encoded_name(k)}={v if type(v) is int else quote_plus(str(v), safe=_SAFE)}"
+                              for k, v in updates.items() if v is not None])  # urlencode's output, cheaper: ints as they are
             return prefix + added if added else (f"{url}?{kept}" if kept else url)
 
         return at

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any
+from functools import lru_cache
+from typing import Any, Callable
 
 from ..dotted import getter
 from ..query import Query
@@ -75,14 +76,66 @@ class Columns:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow([label for label, _ in flat])
-        readers = [getter(k) for _, k in flat]
+        rows = _row_reader(tuple(k for _, k in flat))
+        lines = []
         for item in items:
-            writer.writerow(["" if (v := read(item)) is None else v for read in readers])
-        return out.getvalue()
+            cells = ["" if v is None else str(v) for v in rows(item)]
+            line = ",".join(cells)
+            if _plain_line(line, cells):
+                lines.append(line + "\r\n")
+            else:  # a cell to quote: the csv module's own rules
+                line_out = io.StringIO()
+                csv.writer(line_out, lineterminator="\r\n").writerow(cells)
+                lines.append(line_out.getvalue())
+        return out.getvalue() + "".join(lines)
 
     def _sublabel(self, key: str, sub: str) -> str:
         declared = self.columns.get(f"{key}.{sub}", {}).get("label")
         return declared or f"{self.columns[key]['label']} {'ID' if sub == 'id' else sub.replace('_', ' ').title()}"
+
+
+def _plain_line(line: str, cells: list[str]) -> bool:
+    """Whether the csv module (excel dialect, minimal quoting) would print these cells joined by
+    commas as they are: no cell holds a comma, a quote or a line break, and the row is not one
+    empty cell (printed `""`). `str()` of a cell is what the module prints (`repr` for a float is
+    the same text)."""
+    return (line.count(",") == len(cells) - 1 and '"' not in line and "\r" not in line and "\n" not in line
+            and not (len(cells) == 1 and not line))
+
+
+@lru_cache(maxsize=256)
+def _row_reader(keys: tuple[str, ...]) -> Callable[[Any], list]:
+    """The cells of one row, in column order: the values of `getter(key)` for each key, with the
+    columns of one object (`customer.id`, `customer.name`, ...) read from it in one step rather
+    than one dotted lookup each (13 lookups a TeamUp row)."""
+    groups: list[tuple[str | None, tuple[str, ...], Any]] = []  # (object key, its attributes, reader)
+    for key in keys:
+        parts = key.split(".")
+        if len(parts) == 2 and not any(p.isdigit() for p in parts):
+            if groups and groups[-1][0] == parts[0]:
+                first, subs, _ = groups.pop()
+                groups.append((first, subs + (parts[1],), None))
+            else:
+                groups.append((parts[0], (parts[1],), None))
+        else:
+            groups.append((None, (), getter(key)))
+    plan = tuple((first, subs, len(subs), read) for first, subs, read in groups)
+
+    def row(item: Any) -> list:
+        cells: list = []
+        get = item.get if isinstance(item, dict) else None
+        for first, subs, width, read in plan:
+            if first is None:
+                cells.append(read(item))
+                continue
+            inner = get(first) if get is not None else None
+            if isinstance(inner, dict):
+                cells += [inner.get(s) for s in subs]
+            else:
+                cells += [None] * width
+        return cells
+
+    return row
 
 
 class FormatParam:

@@ -42,7 +42,7 @@ from ..errors import RequestError
 from ..params import make_token
 from ..query import Page, Query
 from . import calls, jsonapi
-from .base import Dialect, Rendered, RequestInfo, pages_for
+from .base import Dialect, Rendered, RequestInfo, encoded_name, pages_for
 from .columns import Columns, FormatParam
 
 _DEFAULT_ENVELOPE = {"data": "$items", "total": "$total"}
@@ -121,6 +121,8 @@ class TemplateDialect(Dialect):
         self.has_links = _mentions(self.envelope, "$links.") or _mentions(self.headers, "$link")
         self.identity = getter((cfg.get("collection") or {}).get("identity") or "id")
         self.links_cfg: dict = cfg.get("links") or {}
+        # the parameters a link carrying the whole window replaces
+        self._window_names = tuple(n for n in (self.paging_cfg.get(k) for k in ("offset", "limit", "page", "page_size")) if n)
         self.columns = Columns(cfg) if cfg.get("columns") else None
         self.typed = jsonapi.TypedFieldsets(cfg["fieldsets"], self.validation_status) if cfg.get("fieldsets") else None
         self.fields_param = (cfg.get("fields") or {}).get("param")
@@ -220,12 +222,20 @@ class TemplateDialect(Dialect):
             style = "page" if query.extra.get("mode") == "page" and p.get("page") else "offset"
         position = p["offset"] if style == "offset" else p["page"]
         window = cfg.get("carry", "window") == "window"
-        link = request.linker(*([n for n in (p.get(k) for k in ("offset", "limit", "page", "page_size")) if n]
-                                if window else [position]))
+        replaced = self._window_names if window else (position,)
+        if type(limit) is int:  # the usual case: every link is the prefix and two integers
+            prefix = request.prefix(*replaced)
+            pos = encoded_name(position)
+            tail = f"&{encoded_name(p['limit'])}={limit}" if window else ""
 
-        def at(start: int) -> str:
-            where = start if style == "offset" else start // limit + 1 if limit else 1
-            return link(**{position: where, **({p["limit"]: limit} if window else {})})
+            def at(start: int) -> str:
+                return f"{prefix}{pos}={start if style == 'offset' else start // limit + 1 if limit else 1}{tail}"
+        else:
+            link = request.linker(*replaced)
+
+            def at(start: int) -> str:
+                where = start if style == "offset" else start // limit + 1 if limit else 1
+                return link(**{position: where, **({p["limit"]: limit} if window else {})})
 
         last = max(pages - 1, 0) * limit
         return {
