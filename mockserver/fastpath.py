@@ -50,7 +50,7 @@ class FastPath:
         # header or cookie (a client sending a request id per request simply never hits). A kept
         # answer checks the request's own credentials, so a new bearer token per request hits.
         key = (scope["path"], scope["query_string"], scope.get("scheme"),
-               tuple(h for h in headers if h[0] != b"authorization"))
+               tuple([h for h in headers if h[0] != b"authorization"]))
         kept = self.world.fast_responses.get(key)
         if kept is not None and (kept[1] is None or kept[1](scope)):
             entry, _, start, body = kept

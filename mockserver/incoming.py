@@ -10,6 +10,7 @@ A `Request` is still made, only when a spec's apiKey scheme needs header/query/c
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -19,6 +20,7 @@ from starlette.requests import Request
 
 _SERVE_HEADERS = frozenset((b"authorization", b"host", b"accept", b"accept-encoding", b"if-none-match"))
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+_PLAIN_HOST = re.compile(r"[a-z0-9.-]+(?::([0-9]{1,5}))?", re.IGNORECASE)  # a subset of Starlette's _HOST_RE
 _URL_SPECIAL = frozenset("\t\r\n#/?@[]\\")  # where urlsplit would read a URL differently than it was built
 
 
@@ -47,8 +49,12 @@ def url_parts(scope) -> tuple[str, str, str, str]:
         if key == b"host":
             host = value.decode("latin-1")
             break
-    parsed = parse_host_header(host)
-    netloc = parsed.authority if parsed is not None and parsed.is_valid_port else None  # else URL decides
+    plain = _PLAIN_HOST.fullmatch(host) if host is not None else None
+    if plain is not None and (plain[1] is None or int(plain[1]) <= 65535):
+        netloc = host  # what parse_host_header's authority is for a name or IPv4 address and a port
+    else:
+        parsed = parse_host_header(host)
+        netloc = parsed.authority if parsed is not None and parsed.is_valid_port else None  # else URL decides
     if (netloc and path.startswith("/") and scheme in _DEFAULT_PORTS and netloc.isascii()
             and _URL_SPECIAL.isdisjoint(netloc) and "#" not in query
             and "\t" not in path and "\r" not in path and "\n" not in path
@@ -56,6 +62,20 @@ def url_parts(scope) -> tuple[str, str, str, str]:
         return scheme, netloc, path, query
     url = URL(scope=scope)
     return url.scheme, url.netloc, url.path, url.query
+
+
+def query_items(query: str) -> list[tuple[str, str]]:
+    """Starlette's `QueryParams` list: `parse_qsl(query, keep_blank_values=True)` of the raw bytes as
+    latin-1. Without `%` or `+` nothing is unquoted, so splitting is all it does (`a` is `("a", "")`,
+    empty pieces are skipped, a value keeps any further `=`)."""
+    if "%" in query or "+" in query:
+        return parse_qsl(query, keep_blank_values=True)
+    items = []
+    for part in query.split("&"):
+        if part:
+            name, _, value = part.partition("=")
+            items.append((name, value))
+    return items
 
 
 class Incoming:
@@ -68,8 +88,7 @@ class Incoming:
         self.method: str = scope["method"]
         self.headers, self.prefer = request_headers(scope["headers"])  # one pass, not a scan per header
         self.scheme, self.netloc, self.path, self.query = url_parts(scope)
-        # Starlette's QueryParams: the raw bytes as latin-1, blank values kept
-        self.items: list[tuple[str, str]] = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
+        self.items: list[tuple[str, str]] = query_items(scope["query_string"].decode("latin-1"))
         self._request: Request | None = None
 
     @property

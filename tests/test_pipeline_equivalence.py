@@ -400,6 +400,37 @@ def test_same_bytes_as_before(answers, label):
     assert answers[label] == EXPECTED[label], label
 
 
+HOSTS = [None, "testserver", "h1.bench", "API.Example.test:8443", "h:0", "h:00080", "h:65535", "h:65536", "h:123456",
+         "[::1]:8000", "[::1", "a b", "h/x", "h?x", "h#x", "user@h", "ü.example", "h\tx", "", ":80"]
+PATHS = ["/v1/discount-codes", "/v2/a b/c", "/a?b", "/a#b", "/a\\b", "/a\tb", "//double", "", "x", "/ü/ß"]
+QUERIES = [b"", b"a=1", b"a=1&b", b"&&a==b=c&", b"page%5Blimit%5D=3", b"q=a+b", b"x=%ZZ", b"f=#frag", b"t=a\tb",
+           b"n=\xc3\xbc", b"s=;x", b"=v"]
+
+
+@pytest.mark.parametrize("host", HOSTS)
+def test_url_parts_as_starlette_reads_them(host):
+    """incoming.url_parts and query_items give what `Request.url` and `Request.query_params` give."""
+    from starlette.requests import Request
+
+    from mockserver.incoming import query_items, url_parts
+
+    for path in PATHS:
+        for query in QUERIES:
+            for scheme, server in (("http", ("127.0.0.1", 8000)), ("https", ("::1", 443)), ("http", None)):
+                scope = {"type": "http", "method": "GET", "scheme": scheme, "path": path, "query_string": query,
+                         "headers": [(b"host", host.encode("utf-8"))] if host is not None else [], "server": server}
+                request = Request(scope)
+                try:
+                    url = request.url
+                    expected = (url.scheme, url.netloc, url.path, url.query)
+                except Exception as exc:  # the same failure, raised the same way
+                    with pytest.raises(type(exc)):
+                        url_parts(scope)
+                else:
+                    assert url_parts(scope) == expected, (host, path, query, scheme)
+                assert query_items(query.decode("latin-1")) == request.query_params.multi_items()
+
+
 if __name__ == "__main__":
     print("EXPECTED: dict[str, str] = {")
     for key, value in observed().items():
