@@ -85,6 +85,9 @@ class Settings:
         return {self.ENV: orjson.dumps(raw).decode()}
 
 
+_VARY = (b"vary", b"Accept, Accept-Encoding, Origin")
+
+
 @lru_cache(maxsize=64)
 def _content_type(media_type: str) -> bytes:
     if media_type.startswith("text/") and "charset=" not in media_type.lower():
@@ -167,17 +170,18 @@ class OperationEndpoint:
         except RequestError as error:  # from the per-request controls: never cached
             cacheable = False
             rendering = self.rendering(*self.error(error), request, [p.message for p in error.problems if error.status < 500])
-        status, body, out = rendering.status, rendering.body, dict(rendering.headers)
+        status, body = rendering.status, rendering.body
+        # The bytes Starlette's Response would send, without building one (measured: bench/speed.py):
+        # the rendering's own headers (distinct, lower-case), then those of the representation.
+        raw = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in rendering.headers]
         if 200 <= status < 300:
-            status, body = self.representation(rendering, headers, out)
+            status, body = self.representation(rendering, headers, raw)
         self.journal.add(request.method, request.path, request.query, self.name, status,
                          rendering.parameters, list(rendering.warnings), rule=rule)
         if cacheable and rule is None and status != 503:  # the same request may be answered by fastpath.py
             scope[fastpath.MARK] = ((request.method, request.path, request.query, self.name, status,
                                      rendering.parameters, tuple(rendering.warnings)),
                                     self.credentials_hold if self.validator.security else None)
-        # The bytes Starlette's Response would send, without building one (measured: bench/speed.py)
-        raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in out.items()]
         if not (status < 200 or status in (204, 304)):
             raw.append((b"content-length", str(len(body)).encode("latin-1")))
         raw.append((b"content-type", _content_type(rendering.media_type)))
@@ -185,17 +189,18 @@ class OperationEndpoint:
         await send({"type": "http.response.body", "body": body})
 
     @staticmethod
-    def representation(rendering: Rendering, headers, out: dict) -> tuple[int, bytes]:
-        """Strong ETag, `If-None-Match` -> 304 and gzip, each computed once per cached rendering."""
+    def representation(rendering: Rendering, headers, raw: list) -> tuple[int, bytes]:
+        """Strong ETag, `If-None-Match` -> 304 and gzip, each computed once per cached rendering;
+        their headers are added to `raw`."""
         etag = rendering.etag
-        out["Vary"] = "Accept, Accept-Encoding, Origin"
+        raw.append(_VARY)
         gzipped = len(rendering.body) >= conditional.MIN_GZIP_BYTES and conditional.wants_gzip(headers.get("accept-encoding"))
-        out["ETag"] = conditional.gzip_tag(etag) if gzipped else etag
+        raw.append((b"etag", (conditional.gzip_tag(etag) if gzipped else etag).encode("latin-1")))
         if_none_match = headers.get("if-none-match")
         if if_none_match and conditional.matches(if_none_match, etag):
             return 304, b""
         if gzipped:
-            out["Content-Encoding"] = "gzip"
+            raw.append((b"content-encoding", b"gzip"))
             return rendering.status, rendering.gzipped
         return rendering.status, rendering.body
 

@@ -7,6 +7,7 @@ it reads the spec's `x-contract.read` declarations, so a live API is not read th
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Callable, ClassVar
 from functools import lru_cache
@@ -19,6 +20,7 @@ from ..spec import Operation
 
 
 _SAFE = "[],:()"  # left as is in links, as the vendors print them (page[offset], eq(code,X))
+_UNQUOTED = re.compile(r"[A-Za-z0-9_.~\-\[\],:()]*")  # what quote_plus(safe=_SAFE) leaves unchanged
 
 
 @lru_cache(maxsize=256)
@@ -37,9 +39,14 @@ class RequestInfo:
     entity: Callable[[str, str, Any], dict] | None = None  # (spec, entity, id) -> shared record
 
     def kept_query(self, names: tuple[str, ...]) -> str:
-        """The query as sent without the named parameters, encoded as links print it."""
+        """The query as sent without the named parameters, encoded as links print it (urlencode's
+        output; names and values of characters it leaves as they are are simply joined)."""
         kept = [(k, v) for k, v in self.query_items if k not in names]
-        return urlencode(kept, safe=_SAFE) if kept else ""
+        if not kept:
+            return ""
+        if all(_UNQUOTED.fullmatch(k) and _UNQUOTED.fullmatch(v) for k, v in kept):
+            return "&".join([f"{k}={v}" for k, v in kept])
+        return urlencode(kept, safe=_SAFE)
 
     def prefix(self, *names: str) -> str:
         """`url?rest&` (or `url?`): a link to this request with the named parameters replaced

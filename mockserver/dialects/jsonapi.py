@@ -74,13 +74,17 @@ def with_self_link(resource: dict, base: str) -> dict:
 def included(items: list[dict], relationships: dict[str, str], resolve: Callable[[str, Any], dict]) -> list[dict]:
     """The distinct resources the page's relationships reference, in first-seen order."""
     seen: dict[tuple, dict] = {}
+    named = tuple(relationships.items())
     for item in items:
-        for rel_name, entity in relationships.items():
-            rel = (item.get("relationships") or {}).get(rel_name)
+        related = item.get("relationships") or {}
+        for rel_name, entity in named:
+            rel = related.get(rel_name)
             if not rel:
                 continue
             refs = rel.get("data", rel)
-            for ref in refs if isinstance(refs, list) else [refs]:
+            if not isinstance(refs, list):
+                refs = (refs,)
+            for ref in refs:
                 key = (ref["type"], ref["id"])
                 if key not in seen:
                     seen[key] = resolve(entity, ref["id"])
