@@ -431,6 +431,29 @@ def test_url_parts_as_starlette_reads_them(host):
                 assert query_items(query.decode("latin-1")) == request.query_params.multi_items()
 
 
+def test_csv_as_the_csv_module_prints_it():
+    """columns.csv joins cells itself unless one needs quoting; either way the csv module's text."""
+    import csv
+    import io
+
+    from mockserver.dialects.columns import Columns
+    from mockserver.dotted import getter
+
+    columns = Columns({"columns": {"a": {"label": "A"}, "b.x": {"label": "B, x"}, "c": {"label": "C"}, "d.e.f": {"label": "D"}}})
+    pages = [[{"a": 1, "b": {"x": "p,q"}, "c": None}], [{"a": 'say "hi"', "b": None, "c": 1.5}],
+             [{"a": "l1\nl2", "b": {"x": "\r"}, "c": True}], [{"a": "", "b": {"x": ""}, "c": ""}],
+             [{"a": 1, "b": 2, "c": [1, 2], "d": {"e": {"f": 3}}}], ["not an object"],
+             [{"a": {"k": 1}, "b": {"x": {"y": 1}}, "c": 10**30}], []]
+    for items in pages:
+        for keys in (["a", "b.x", "c", "d.e.f"], ["a"], ["b.x"], ["c", "a"]):
+            out = io.StringIO()
+            writer = csv.writer(out, lineterminator="\r\n")
+            writer.writerow([columns.columns[k]["label"] for k in keys])
+            for item in items:
+                writer.writerow(["" if (v := getter(k)(item)) is None else v for k in keys])
+            assert columns.csv(items, keys) == out.getvalue(), (items, keys)
+
+
 if __name__ == "__main__":
     print("EXPECTED: dict[str, str] = {")
     for key, value in observed().items():

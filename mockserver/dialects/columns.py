@@ -76,66 +76,55 @@ class Columns:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow([label for label, _ in flat])
-        rows = _row_reader(tuple(k for _, k in flat))
-        lines = []
-        for item in items:
-            cells = ["" if v is None else str(v) for v in rows(item)]
-            line = ",".join(cells)
-            if _plain_line(line, cells):
-                lines.append(line + "\r\n")
-            else:  # a cell to quote: the csv module's own rules
-                line_out = io.StringIO()
-                csv.writer(line_out, lineterminator="\r\n").writerow(cells)
-                lines.append(line_out.getvalue())
-        return out.getvalue() + "".join(lines)
+        row = _row_reader(tuple(k for _, k in flat))
+        rows = [row(item) for item in items]
+        text = "".join([",".join(cells) + "\r\n" for cells in rows])
+        if _plain(text, len(rows), len(flat)):
+            return out.getvalue() + text
+        writer.writerows(rows)  # a cell to quote: the csv module's own rules, for every row
+        return out.getvalue()
 
     def _sublabel(self, key: str, sub: str) -> str:
         declared = self.columns.get(f"{key}.{sub}", {}).get("label")
         return declared or f"{self.columns[key]['label']} {'ID' if sub == 'id' else sub.replace('_', ' ').title()}"
 
 
-def _plain_line(line: str, cells: list[str]) -> bool:
-    """Whether the csv module (excel dialect, minimal quoting) would print these cells joined by
-    commas as they are: no cell holds a comma, a quote or a line break, and the row is not one
-    empty cell (printed `""`). `str()` of a cell is what the module prints (`repr` for a float is
-    the same text)."""
-    return (line.count(",") == len(cells) - 1 and '"' not in line and "\r" not in line and "\n" not in line
-            and not (len(cells) == 1 and not line))
+def _plain(text: str, rows: int, width: int) -> bool:
+    """Whether the csv module (excel dialect, minimal quoting) prints these rows of cells as they
+    were joined: no cell holds a comma, a quote or a line break (so the text has exactly its
+    separators and terminators), and no row is one empty cell (printed `""`)."""
+    return (width > 1 and '"' not in text and text.count(",") == rows * (width - 1)
+            and text.count("\r") == rows and text.count("\n") == rows)
 
 
 @lru_cache(maxsize=256)
 def _row_reader(keys: tuple[str, ...]) -> Callable[[Any], list]:
-    """The cells of one row, in column order: the values of `getter(key)` for each key, with the
-    columns of one object (`customer.id`, `customer.name`, ...) read from it in one step rather
-    than one dotted lookup each (13 lookups a TeamUp row)."""
-    groups: list[tuple[str | None, tuple[str, ...], Any]] = []  # (object key, its attributes, reader)
-    for key in keys:
+    """The cells of one row as the csv module prints them (None as "", anything else as `str`), in
+    column order: `getter(key)` of each key, generated as one function that reads each object
+    column (`customer`) once and its attributes from it (13 lookups through closures a TeamUp row
+    were 2 us; this is one list display)."""
+    readers = [getter(k) for k in keys]
+    lines, objects, cells = [], {}, []
+    for i, key in enumerate(keys):
         parts = key.split(".")
-        if len(parts) == 2 and not any(p.isdigit() for p in parts):
-            if groups and groups[-1][0] == parts[0]:
-                first, subs, _ = groups.pop()
-                groups.append((first, subs + (parts[1],), None))
-            else:
-                groups.append((parts[0], (parts[1],), None))
+        if len(parts) == 1:
+            cells.append(f"g({parts[0]!r})")
+        elif len(parts) == 2 and not any(p.isdigit() for p in parts):
+            if parts[0] not in objects:  # the object, or {} when it is not one (every attribute None)
+                objects[parts[0]] = name = f"o{len(objects)}"
+                lines.append(f"    {name} = g({parts[0]!r})")
+                lines.append(f"    if not isinstance({name}, dict): {name} = _EMPTY")
+            cells.append(f"{objects[parts[0]]}.get({parts[1]!r})")
         else:
-            groups.append((None, (), getter(key)))
-    plan = tuple((first, subs, len(subs), read) for first, subs, read in groups)
-
-    def row(item: Any) -> list:
-        cells: list = []
-        get = item.get if isinstance(item, dict) else None
-        for first, subs, width, read in plan:
-            if first is None:
-                cells.append(read(item))
-                continue
-            inner = get(first) if get is not None else None
-            if isinstance(inner, dict):
-                cells += [inner.get(s) for s in subs]
-            else:
-                cells += [None] * width
-        return cells
-
-    return row
+            cells.append(f"r[{i}](item)")
+    shown = ", ".join(f'"" if (v := {c}) is None else str(v)' for c in cells)
+    source = "\n".join(["def row(item):",
+                         "    if not isinstance(item, dict):",
+                         '        return ["" if (v := read(item)) is None else str(v) for read in r]',
+                         "    g = item.get", *lines, f"    return [{shown}]", ""])
+    namespace: dict = {"r": readers, "_EMPTY": {}}
+    exec(source, namespace)
+    return namespace["row"]
 
 
 class FormatParam:

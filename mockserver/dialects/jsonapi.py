@@ -10,6 +10,7 @@ A spec selects each piece in `x-mock`; the envelope prints the compound part wit
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Callable
 
 from ..errors import bad_request
@@ -60,11 +61,23 @@ def project(resource: dict, fields: dict | None) -> dict:
         return resource
     kind = resource.get("type")
     attributes = resource.get("attributes", {})
+    only, exclude = fields["only"].get(kind), fields["except"].get(kind)
+    if type(attributes) is dict and (only is not None or exclude is not None):
+        # which attributes stay depends only on the resource's keys: found once per key order
+        kept = _kept(tuple(attributes), None if only is None else frozenset(only),
+                     None if exclude is None else frozenset(exclude))
+        return {**resource, "attributes": {k: attributes[k] for k in kept}}
     if kind in fields["only"]:
         attributes = {k: v for k, v in attributes.items() if k in fields["only"][kind]}
     if kind in fields["except"]:
         attributes = {k: v for k, v in attributes.items() if k not in fields["except"][kind]}
     return {**resource, "attributes": attributes}
+
+
+@lru_cache(maxsize=1024)
+def _kept(keys: tuple, only: frozenset | None, exclude: frozenset | None) -> tuple:
+    """The keys, in order, in `only` (when given) and not in `exclude` (when given)."""
+    return tuple(k for k in keys if (only is None or k in only) and (exclude is None or k not in exclude))
 
 
 def with_self_link(resource: dict, base: str) -> dict:
