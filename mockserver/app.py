@@ -153,10 +153,13 @@ class OperationEndpoint:
         headers, prefer_headers = request.headers, request.prefer
         try:
             prefer = control.parse_prefer(prefer_headers) if prefer_headers else control.NO_PREFERENCES
-            delay = control.pick_latency(self.settings.latency, prefer, self.controls.rng)
-            if delay:
-                await asyncio.sleep(delay)
-            self.admit(prefer)
+            settings = self.settings
+            if settings.latency or prefer.latency:
+                delay = control.pick_latency(settings.latency, prefer, self.controls.rng)
+                if delay:
+                    await asyncio.sleep(delay)
+            if self.controls.limiter is not None or settings.error_rate or prefer.error_rate is not None:
+                self.admit(prefer)
             # Credentials are checked for every request, before the cache: what is served past them
             # never depends on which token, key or cookie was sent, so the key leaves them out.
             self.authenticate(request)
@@ -273,7 +276,7 @@ class OperationEndpoint:
             if self.settings.strict:
                 raise RequestError(400, problems)
             warnings += [p.message for p in problems]
-        if prefer.any:
+        if prefer is not control.NO_PREFERENCES and prefer.any:  # (the comparison of `any` costs 1 us)
             preferred = self.preferred(prefer)
             if preferred is not None:
                 return preferred

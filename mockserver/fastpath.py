@@ -42,15 +42,17 @@ class FastPath:
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http" or scope["method"] != "GET" or not self._active():
             return await self.app(scope, receive, send)
-        headers = scope["headers"]
-        for name, _ in headers:
-            if name in STEP_ASIDE:
-                return await self.app(scope, receive, send)
         # Every header but `Authorization` is part of the key: Accept, encodings, Origin, an apiKey
         # header or cookie (a client sending a request id per request simply never hits). A kept
         # answer checks the request's own credentials, so a new bearer token per request hits.
-        key = (scope["path"], scope["query_string"], scope.get("scheme"),
-               tuple([h for h in headers if h[0] != b"authorization"]))
+        keyed = []
+        for header in scope["headers"]:  # one pass: the key, and whether to step aside
+            name = header[0]
+            if name in STEP_ASIDE:
+                return await self.app(scope, receive, send)
+            if name != b"authorization":
+                keyed.append(header)
+        key = (scope["path"], scope["query_string"], scope.get("scheme"), tuple(keyed))
         kept = self.world.fast_responses.get(key)
         if kept is not None and (kept[1] is None or kept[1](scope)):
             entry, _, start, body = kept

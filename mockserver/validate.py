@@ -61,7 +61,8 @@ class RequestValidator:
                 split_commas=p.is_array and p.extensions.get("x-comma-separated", True),
                 name=p.name, location=p.location, required=p.required, default=p.default, is_array=p.is_array,
             )
-        self.checked = tuple(self.checks.values())
+        # (name, read from the path, required, default, check) per parameter, for `parse`'s loop
+        self.checked = tuple((c.name, c.location == "path", c.required, c.default, c) for c in self.checks.values())
         self.query_names = {p.name for p in op.parameters if p.location == "query"}
         self.security = op.security_schemes
         self.api_keys = any(s.get("type") == "apiKey" for s in self.security)  # credentials beyond `Authorization`
@@ -122,15 +123,15 @@ class RequestValidator:
             grouped.setdefault(name, []).append(value)
         problems: list[Problem] = []
         values = Params()
-        for check in self.checked:
-            name, location = check.name, check.location
-            raw = [path_params[name]] if location == "path" and name in path_params else grouped.get(name)
+        for name, in_path, required, default, check in self.checked:
+            raw = [path_params[name]] if in_path and name in path_params else grouped.get(name)
             if raw is None:
-                if check.required:
-                    problems.append(Problem(f"'{name}' is required", name, location))
-                elif check.default is not None:
-                    values[name] = check.default
+                if required:
+                    problems.append(Problem(f"'{name}' is required", name, check.location))
+                elif default is not None:
+                    values[name] = default
                 continue
+            location = check.location
             try:
                 value = self._coerce(check, raw)
             except ValueError as exc:

@@ -37,6 +37,8 @@ class Columns:
         self.default: list[str] = cfg.get("default_columns", list(self.columns))
         self.required = [k for k, c in self.columns.items() if c.get("required")]
         self.expand: dict[str, list[str]] = cfg.get("csv_expand", {})
+        self._header_of = {key: self._header(key) for key, col in self.columns.items()  # made once, copied per page
+                           if isinstance(col, dict) and "label" in col}
 
     def chosen(self, values: dict) -> list[str]:
         """The columns asked for (or the default), required ones first, de-duplicated in the order asked."""
@@ -52,17 +54,21 @@ class Columns:
         sorted_on = {}
         for priority, key in enumerate(query.sort):
             sorted_on.setdefault(key.field, {"order": "desc" if key.descending else "asc", "priority": priority})
-        headers = []
-        for key in keys:
-            col = self.columns[key]
-            header = {"label": col["label"], "key": key, "sortable": bool(col.get("sortable"))}
-            for flag in HEADER_FLAGS:
-                if col.get(flag):
-                    header[flag] = True
-            if key in sorted_on:
-                header["sorted"] = sorted_on[key]
-            headers.append(header)
+        made = self._header_of
+        headers = [dict(made[key]) if key in made else self._header(key) for key in keys]  # a copy each: bodies may be edited (misbehave)
+        if sorted_on:
+            for header in headers:
+                if header["key"] in sorted_on:
+                    header["sorted"] = sorted_on[header["key"]]
         return headers
+
+    def _header(self, key: str) -> dict:
+        col = self.columns[key]
+        header = {"label": col["label"], "key": key, "sortable": bool(col.get("sortable"))}
+        for flag in HEADER_FLAGS:
+            if col.get(flag):
+                header[flag] = True
+        return header
 
     def csv(self, items: list[dict], keys: list[str]) -> str:
         """One header row of column labels; object columns spread over one cell per attribute."""
