@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from starlette._utils import get_route_path
+from starlette.convertors import StringConvertor
 
 from .spec import bundled_spec_paths, resolve_spec_path
 
@@ -68,6 +69,8 @@ class Dispatch:
             first = route.path[1:].split("/", 1)[0]
             candidates.append((index, first if "{" not in first else None, route))
         self.open = tuple(route for _, first, route in candidates if first is None)
+        self.as_matched = {id(route) for _, _, route in candidates
+                           if all(type(c) is StringConvertor for c in route.param_convertors.values())}
         for _, first, _ in candidates:
             if first is not None:
                 literal.setdefault(first, [])
@@ -86,9 +89,10 @@ class Dispatch:
                 if route.methods and method not in route.methods:
                     break  # the router's 405 (or a later full match): its own way
                 params = match.groupdict()
-                convertors = route.param_convertors
-                for key, value in params.items():
-                    params[key] = convertors[key].convert(value)
+                if id(route) not in self.as_matched:  # a convertor other than str's (which returns the text)
+                    convertors = route.param_convertors
+                    for key, value in params.items():
+                        params[key] = convertors[key].convert(value)
                 if "path_params" in scope:
                     params = {**scope["path_params"], **params}
                 if "router" not in scope:

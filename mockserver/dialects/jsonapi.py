@@ -84,6 +84,11 @@ def with_self_link(resource: dict, base: str) -> dict:
     return {**resource, "links": {"self": f"{base}?id={resource['id']}"}}
 
 
+def with_self_links(resources: list[dict], base: str) -> list[dict]:
+    """`with_self_link` of each, in one comprehension (no call per resource)."""
+    return [{**r, "links": {"self": f"{base}?id={r['id']}"}} for r in resources]
+
+
 def included(items: list[dict], relationships: dict[str, str], resolve: Callable[[str, Any], dict]) -> list[dict]:
     """The distinct resources the page's relationships reference, in first-seen order."""
     seen: dict[tuple, dict] = {}

@@ -210,8 +210,9 @@ class TemplateDialect(Dialect):
             values["column_headers"] = self.columns.headers(query.fields, query)
         if self.cfg.get("included"):
             resolve = lambda entity, key: request.entity(self.op.spec.name, entity, key)
-            values["included"] = [jsonapi.project(r, query.fields if self.typed else None)
-                                  for r in jsonapi.included(page.items, self.cfg["included"], resolve)]
+            included = jsonapi.included(page.items, self.cfg["included"], resolve)
+            fields = query.fields if self.typed else None
+            values["included"] = [jsonapi.project(r, fields) for r in included] if fields else included
         headers = {k: v for k, v in self.fill_headers(values).items() if v} if self.fill_headers else None
         return Rendered(self.fill_envelope(values), media_type=self.json_media, headers=headers)
 
@@ -222,13 +223,12 @@ class TemplateDialect(Dialect):
         return not name or query.extra["values"].get(name) is not False
 
     def _items(self, items: list, query: Query, request: RequestInfo) -> list:
-        if self.typed:
-            items = [jsonapi.project(it, query.fields) for it in items]
+        if self.typed:  # (no fieldset: every resource as it is)
+            items = [jsonapi.project(it, query.fields) for it in items] if query.fields else list(items)
         elif query.fields is not None:
             items = fieldsets.keep_each(items, query.fields)
         if self.cfg.get("self_links"):
-            base = f"{request.base_url}{request.path}"
-            items = [jsonapi.with_self_link(it, base) for it in items]
+            items = jsonapi.with_self_links(items, f"{request.base_url}{request.path}")
         return items
 
     def _cursor_links(self, request: RequestInfo, query: Query, offset: int, limit: int, total: int, pages: int,
