@@ -145,7 +145,7 @@ class RequestValidator:
             values[name] = value
         if problems:
             raise RequestError(400, problems)
-        values.given = frozenset(n for n in grouped if n in self.checks) | frozenset(path_params)
+        values.given = frozenset(grouped.keys() & self.checks.keys()).union(path_params)
         return values
 
     def unknown_parameters(self, query_items: Iterable[tuple[str, str]]) -> list[str]:
@@ -169,6 +169,8 @@ def _schema_for_validation(schema: dict) -> dict:
 
 
 def _scalar(kind: str | None, text: str) -> Any:
+    if kind == "integer" and text.isascii() and text.isdigit():  # plain digits: what the pattern below accepts
+        return int(text)
     if kind == "integer":
         if not _INT.match(text.strip()):
             raise ValueError(f"must be an integer, got {_show(text)}")
