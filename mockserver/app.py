@@ -181,15 +181,17 @@ class OperationEndpoint:
             status, body = self.representation(rendering, headers, raw)
         self.journal.add(request.method, request.path, request.query, self.name, status,
                          rendering.parameters, list(rendering.warnings), rule=rule)
-        if cacheable and rule is None and status != 503:  # the same request may be answered by fastpath.py
-            scope[fastpath.MARK] = ((request.method, request.path, request.query, self.name, status,
-                                     rendering.parameters, tuple(rendering.warnings)),
-                                    self.credentials_hold if self.validator.security else None)
         if not (status < 200 or status in (204, 304)):
             raw.append((b"content-length", str(len(body)).encode("latin-1")))
         raw.append((b"content-type", _content_type(rendering.media_type)))
-        await send({"type": "http.response.start", "status": status, "headers": raw})
-        await send({"type": "http.response.body", "body": body})
+        start = {"type": "http.response.start", "status": status, "headers": raw}
+        sent = {"type": "http.response.body", "body": body}
+        if cacheable and rule is None and status != 503:  # the same request may be answered by fastpath.py
+            scope[fastpath.MARK] = ((request.method, request.path, request.query, self.name, status,
+                                     rendering.parameters, tuple(rendering.warnings)),
+                                    self.credentials_hold if self.validator.security else None, start, sent)
+        await send(start)
+        await send(sent)
 
     @staticmethod
     def representation(rendering: Rendering, headers, raw: list) -> tuple[int, bytes]:

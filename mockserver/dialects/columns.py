@@ -54,13 +54,11 @@ class Columns:
         sorted_on = {}
         for priority, key in enumerate(query.sort):
             sorted_on.setdefault(key.field, {"order": "desc" if key.descending else "asc", "priority": priority})
+        # Headers are shared, as the page's items are (bodies are read-only; misbehave edits only
+        # links, has_more and the item list); a sorted column's header is a copy with `sorted`.
         made = self._header_of
-        headers = [dict(made[key]) if key in made else self._header(key) for key in keys]  # a copy each: bodies may be edited (misbehave)
-        if sorted_on:
-            for header in headers:
-                if header["key"] in sorted_on:
-                    header["sorted"] = sorted_on[header["key"]]
-        return headers
+        return [{**(made.get(key) or self._header(key)), "sorted": sorted_on[key]} if key in sorted_on
+                else made.get(key) or self._header(key) for key in keys]
 
     def _header(self, key: str) -> dict:
         col = self.columns[key]
