@@ -32,6 +32,7 @@ from .cors import cors_middleware
 from .dataset import DEFAULT_NOW, World
 from .dialects import Dialect, Rendered, RequestInfo, dialect_for
 from .errors import Problem, RequestError
+from .incoming import Incoming
 from .journal import Journal
 from .pipeline import select
 from .plain import PlainEndpoint, plan_spec
@@ -84,20 +85,7 @@ class Settings:
         return {self.ENV: orjson.dumps(raw).decode()}
 
 
-_SERVE_HEADERS = frozenset((b"authorization", b"host", b"accept", b"accept-encoding", b"if-none-match"))
-
-
-def _request_headers(raw: list) -> tuple[dict, list[str]]:
-    """The request headers an operation reads (the first of each, as Starlette's `Headers.get`), and
-    every `Prefer` header."""
-    found: dict[str, str] = {}
-    prefer: list[str] = []
-    for key, value in raw:
-        if key == b"prefer":
-            prefer.append(value.decode("latin-1"))
-        elif key in _SERVE_HEADERS:
-            found.setdefault(key.decode("latin-1"), value.decode("latin-1"))
-    return found, prefer
+_VARY = (b"vary", b"Accept, Accept-Encoding, Origin")
 
 
 @lru_cache(maxsize=64)
@@ -107,12 +95,25 @@ def _content_type(media_type: str) -> bytes:
     return media_type.encode("latin-1")
 
 
-def json_response(body: Any, status: int = 200, media_type: str = "application/json", headers: dict | None = None) -> Response:
+def json_bytes(body: Any) -> bytes:
     try:
-        content = orjson.dumps(body)
+        return orjson.dumps(body)
     except TypeError:  # integers beyond 64 bits (a client asked for page 10**20): the slow, exact path
-        content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
-    return Response(content, status_code=status, media_type=media_type, headers=headers)
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def json_response(body: Any, status: int = 200, media_type: str = "application/json", headers: dict | None = None) -> Response:
+    return Response(json_bytes(body), status_code=status, media_type=media_type, headers=headers)
+
+
+def _header_items(headers: dict | None) -> tuple[tuple[str, str], ...]:
+    """An answer's own headers as `Response(headers=...)` would hold them (names lower-cased, both
+    sides latin-1: a value that is not fails here, inside `render`'s guard, as it did in Response),
+    without the two the server adds itself."""
+    if not headers:
+        return ()
+    return tuple((k.lower().encode("latin-1").decode("latin-1"), v.encode("latin-1").decode("latin-1"))
+                 for k, v in headers.items() if k.lower() not in ("content-length", "content-type"))
 
 
 class Controls:
@@ -148,14 +149,17 @@ class OperationEndpoint:
         await self.serve(scope, receive, send)
 
     async def serve(self, scope, receive, send, rule: str | None = None) -> None:
-        request = Request(scope, receive)
-        headers, prefer_headers = _request_headers(scope["headers"])  # one pass, not a scan per header
+        request = Incoming(scope)  # the scope read once: headers, URL parts, query items
+        headers, prefer_headers = request.headers, request.prefer
         try:
             prefer = control.parse_prefer(prefer_headers) if prefer_headers else control.NO_PREFERENCES
-            delay = control.pick_latency(self.settings.latency, prefer, self.controls.rng)
-            if delay:
-                await asyncio.sleep(delay)
-            self.admit(prefer)
+            settings = self.settings
+            if settings.latency or prefer.latency:
+                delay = control.pick_latency(settings.latency, prefer, self.controls.rng)
+                if delay:
+                    await asyncio.sleep(delay)
+            if self.controls.limiter is not None or settings.error_rate or prefer.error_rate is not None:
+                self.admit(prefer)
             # Credentials are checked for every request, before the cache: what is served past them
             # never depends on which token, key or cookie was sent, so the key leaves them out.
             self.authenticate(request)
@@ -168,36 +172,40 @@ class OperationEndpoint:
                     self.cache.put(key, rendering)
         except RequestError as error:  # from the per-request controls: never cached
             cacheable = False
-            rendering = self.rendering(self.error(error), request, [p.message for p in error.problems if error.status < 500])
-        status, body, out = rendering.status, rendering.body, dict(rendering.headers)
+            rendering = self.rendering(*self.error(error), request, [p.message for p in error.problems if error.status < 500])
+        status, body = rendering.status, rendering.body
+        # The bytes Starlette's Response would send, without building one (measured: bench/speed.py):
+        # the rendering's own headers (distinct, lower-case), then those of the representation.
+        raw = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in rendering.headers]
         if 200 <= status < 300:
-            status, body = self.representation(rendering, headers, out)
-        self.journal.add(request.method, request.url.path, request.url.query, self.name, status,
+            status, body = self.representation(rendering, headers, raw)
+        self.journal.add(request.method, request.path, request.query, self.name, status,
                          rendering.parameters, list(rendering.warnings), rule=rule)
-        if cacheable and rule is None and status != 503:  # the same request may be answered by fastpath.py
-            scope[fastpath.MARK] = ((request.method, request.url.path, request.url.query, self.name, status,
-                                     rendering.parameters, tuple(rendering.warnings)),
-                                    self.credentials_hold if self.validator.security else None)
-        # The bytes Starlette's Response would send, without building one (measured: bench/speed.py)
-        raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in out.items()]
         if not (status < 200 or status in (204, 304)):
             raw.append((b"content-length", str(len(body)).encode("latin-1")))
         raw.append((b"content-type", _content_type(rendering.media_type)))
-        await send({"type": "http.response.start", "status": status, "headers": raw})
-        await send({"type": "http.response.body", "body": body})
+        start = {"type": "http.response.start", "status": status, "headers": raw}
+        sent = {"type": "http.response.body", "body": body}
+        if cacheable and rule is None and status != 503:  # the same request may be answered by fastpath.py
+            scope[fastpath.MARK] = ((request.method, request.path, request.query, self.name, status,
+                                     rendering.parameters, tuple(rendering.warnings)),
+                                    self.credentials_hold if self.validator.security else None, start, sent)
+        await send(start)
+        await send(sent)
 
     @staticmethod
-    def representation(rendering: Rendering, headers, out: dict) -> tuple[int, bytes]:
-        """Strong ETag, `If-None-Match` -> 304 and gzip, each computed once per cached rendering."""
+    def representation(rendering: Rendering, headers, raw: list) -> tuple[int, bytes]:
+        """Strong ETag, `If-None-Match` -> 304 and gzip, each computed once per cached rendering;
+        their headers are added to `raw`."""
         etag = rendering.etag
-        out["Vary"] = "Accept, Accept-Encoding, Origin"
+        raw.append(_VARY)
         gzipped = len(rendering.body) >= conditional.MIN_GZIP_BYTES and conditional.wants_gzip(headers.get("accept-encoding"))
-        out["ETag"] = conditional.gzip_tag(etag) if gzipped else etag
+        raw.append((b"etag", (conditional.gzip_tag(etag) if gzipped else etag).encode("latin-1")))
         if_none_match = headers.get("if-none-match")
         if if_none_match and conditional.matches(if_none_match, etag):
             return 304, b""
         if gzipped:
-            out["Content-Encoding"] = "gzip"
+            raw.append((b"content-encoding", b"gzip"))
             return rendering.status, rendering.gzipped
         return rendering.status, rendering.body
 
@@ -211,7 +219,7 @@ class OperationEndpoint:
         if error_rate and self.controls.rng.random() < error_rate:
             raise control.injected_error()
 
-    def render(self, request: Request, prefer: control.Preferences) -> Rendering:
+    def render(self, request: Incoming, prefer: control.Preferences) -> Rendering:
         warnings: list[str] = []
         try:
             response = self.respond(self.run(request, prefer, warnings))
@@ -223,28 +231,28 @@ class OperationEndpoint:
                                                f"(a bug in the spec's x-faker hints, not in the request)")])
             response = self.error(error)
             warnings = [error.problems[0].message] + warnings
-        return self.rendering(response, request, warnings)
+        return self.rendering(*response, request, warnings)
 
     @staticmethod
-    def rendering(response: Response, request: Request, warnings: list[str]) -> Rendering:
-        parameters: dict[str, list[str]] = {}
-        for name, value in request.query_params.multi_items():
-            parameters.setdefault(name, []).append(value)
-        headers = tuple((k, v) for k, v in response.headers.items() if k not in ("content-length", "content-type"))
-        return Rendering(response.status_code, response.body, response.media_type or "application/json",
-                         headers, parameters, tuple(warnings))
+    def rendering(status: int, body: bytes, media_type: str, headers: tuple, request: Incoming,
+                  warnings: list[str]) -> Rendering:
+        return Rendering(status, body, media_type, headers, request.parameters(), tuple(warnings))
 
-    def authenticate(self, request: Request) -> None:
+    def authenticate(self, request: Incoming) -> None:
         """401 unless one documented scheme's credentials came (and are the pinned `--token`)."""
-        self.validator.check_auth(request.headers.get("authorization"), self.settings.token,
-                                  headers=request.headers, query=request.query_params, cookies=request.cookies)
+        if self.validator.api_keys:  # a header, query parameter or cookie of the spec's choosing
+            starlette = request.request
+            self.validator.check_auth(starlette.headers.get("authorization"), self.settings.token,
+                                      headers=starlette.headers, query=starlette.query_params, cookies=starlette.cookies)
+        else:
+            self.validator.check_auth(request.headers.get("authorization"), self.settings.token)
 
     def credentials_hold(self, scope) -> bool:
         """The check of `authenticate` on a raw scope, for an answer the fast path keeps: with only
         http schemes it reads the one header, without building a `Request` (measured: 8 us)."""
         try:
             if self.validator.api_keys:
-                self.authenticate(Request(scope))
+                self.authenticate(Incoming(scope))
             else:
                 authorization = next((v for k, v in scope["headers"] if k == b"authorization"), None)
                 self.validator.check_auth(authorization.decode("latin-1") if authorization is not None else None,
@@ -253,10 +261,10 @@ class OperationEndpoint:
             return False
         return True
 
-    def run(self, request: Request, prefer: control.Preferences, warnings: list[str]) -> Rendered:
+    def run(self, request: Incoming, prefer: control.Preferences, warnings: list[str]) -> Rendered:
         path_params = {self.path_names[k]: v for k, v in request.path_params.items()}
-        query_items = request.query_params.multi_items()
-        values = self.validator.parse(request.url.query, query_items, path_params)
+        query_items = request.items
+        values = self.validator.parse(request.query, query_items, path_params)
         offered = self.dialect.offered(values)
         media = negotiate.choose(request.headers.get("accept"), offered)
         if media is None:
@@ -270,7 +278,7 @@ class OperationEndpoint:
             if self.settings.strict:
                 raise RequestError(400, problems)
             warnings += [p.message for p in problems]
-        if prefer.any:
+        if prefer is not control.NO_PREFERENCES and prefer.any:  # (the comparison of `any` costs 1 us)
             preferred = self.preferred(prefer)
             if preferred is not None:
                 return preferred
@@ -283,7 +291,7 @@ class OperationEndpoint:
         page = select(collection, query)
         if faults:
             page = misbehave.on_page(page, faults)
-        info = RequestInfo(base_url=f"{request.url.scheme}://{request.url.netloc}", path=request.url.path,
+        info = RequestInfo(base_url=request.base_url, path=request.path,
                            query_items=query_items, entity=self.world.entity)
         rendered = self.dialect.render(page, query, info)
         if faults:
@@ -309,19 +317,20 @@ class OperationEndpoint:
         headers = {"Retry-After": "1"} if status == 429 else {}
         raise RequestError(status, [Problem(f"answered with {status} as requested (Prefer: code={status})")], headers=headers)
 
-    def respond(self, rendered: Rendered) -> Response:
-        if isinstance(rendered.body, str):
-            return Response(rendered.body, status_code=rendered.status, media_type=rendered.media_type,
-                            headers=rendered.headers)
-        return json_response(rendered.body, rendered.status, rendered.media_type, headers=rendered.headers)
+    @staticmethod
+    def respond(rendered: Rendered) -> tuple[int, bytes, str, tuple]:
+        """(status, body, media type, headers): what a Starlette `Response` of the rendered page
+        would hold, without building one."""
+        body = rendered.body.encode("utf-8") if isinstance(rendered.body, str) else json_bytes(rendered.body)
+        return rendered.status, body, rendered.media_type or "application/json", _header_items(rendered.headers)
 
-    def error(self, error: RequestError) -> Response:
+    def error(self, error: RequestError) -> tuple[int, bytes, str, tuple]:
         status = self.dialect.validation_status if error.status == 400 else error.status
         error.status = status
         headers = dict(error.headers)
         if status == 401:
             headers.setdefault("WWW-Authenticate", self.validator.challenge)
-        return json_response(self.dialect.error_body(error), status, headers=headers)
+        return status, json_bytes(self.dialect.error_body(error)), "application/json", _header_items(headers)
 
 
 def build_routes(specs: list[Spec], world: World, settings: Settings, controls: Controls, journal: Journal) -> list[Route]:
@@ -412,7 +421,10 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Starlette:
     middleware += cors_middleware(settings.cors)
     if not settings.access_log and not settings.readings:  # outermost: a repeated request skips the rest
         middleware.insert(0, Middleware(fastpath.FastPath, world=world, journal=journal, controls=controls, settings=settings))
+    holder: dict = {}  # the router, for `scope["router"]` of dispatched requests
+    middleware.append(Middleware(routing.Dispatch, routes=operation_routes, holder=holder))  # innermost
     app = Starlette(routes=routes, middleware=middleware, exception_handlers={404: not_found, 405: not_found})
+    holder["router"] = app.router
     app.router.redirect_slashes = False  # a trailing slash is the vendor's call (dialect), never a 307
     app.state.specs = specs
     app.state.world = world

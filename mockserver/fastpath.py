@@ -21,7 +21,7 @@ from typing import Any
 
 from .lru import WeightedLRU
 
-MARK = "mockserver.fast"  # scope key: (the endpoint's journal entry, its credential check), set when the answer may be kept
+MARK = "mockserver.fast"  # scope key: (the endpoint's journal entry, its credential check, its two messages), set when the answer may be kept
 STEP_ASIDE = (b"prefer",)  # a request with these headers always goes the whole way
 MAX_BYTES = 16 * 1024 * 1024
 
@@ -42,15 +42,18 @@ class FastPath:
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http" or scope["method"] != "GET" or not self._active():
             return await self.app(scope, receive, send)
-        headers = scope["headers"]
-        for name, _ in headers:
-            if name in STEP_ASIDE:
-                return await self.app(scope, receive, send)
         # Every header but `Authorization` is part of the key: Accept, encodings, Origin, an apiKey
         # header or cookie (a client sending a request id per request simply never hits). A kept
         # answer checks the request's own credentials, so a new bearer token per request hits.
-        key = (scope["path"], scope["query_string"], scope.get("scheme"),
-               tuple(h for h in headers if h[0] != b"authorization"))
+        keyed, origin = [], False
+        for header in scope["headers"]:  # one pass: the key, whether to step aside, whether CORS answers
+            name = header[0]
+            if name in STEP_ASIDE:
+                return await self.app(scope, receive, send)
+            if name != b"authorization":
+                keyed.append(header)
+                origin = origin or name == b"origin"
+        key = (scope["path"], scope["query_string"], scope.get("scheme"), tuple(keyed))
         kept = self.world.fast_responses.get(key)
         if kept is not None and (kept[1] is None or kept[1](scope)):
             entry, _, start, body = kept
@@ -58,7 +61,13 @@ class FastPath:
             await send(start)
             await send(body)
             return
-        sent: list = []
+        if not origin:  # nothing between here and the endpoint changes its messages: it marks what it sent
+            await self.app(scope, receive, send)
+            marked = scope.get(MARK)
+            if marked is not None:
+                self.world.fast_responses.put(key, marked)
+            return
+        sent: list = []  # CORS adds its headers on the way out: keep the messages as they leave it
 
         async def capture(message) -> None:
             sent.append(message)
@@ -68,4 +77,4 @@ class FastPath:
         marked = scope.get(MARK)
         if marked is not None and len(sent) == 2 and sent[0]["type"] == "http.response.start" \
                 and sent[1]["type"] == "http.response.body" and not sent[1].get("more_body"):
-            self.world.fast_responses.put(key, (*marked, sent[0], sent[1]))
+            self.world.fast_responses.put(key, (*marked[:2], sent[0], sent[1]))

@@ -10,10 +10,24 @@ a page's size, are not counted against the bound).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 
 from . import conditional
 from .lru import WeightedLRU
+
+
+class _once:
+    """`functools.cached_property` without its lock (Python 3.11 takes an RLock on every first
+    read: 2-3 us a request). Racing threads would at worst both compute the same pure value."""
+
+    def __init__(self, func):
+        self.func, self.name = func, func.__name__
+        self.__doc__ = func.__doc__
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        value = instance.__dict__[self.name] = self.func(instance)  # frozen: past __setattr__, as cached_property does
+        return value
 
 
 @dataclass(frozen=True)
@@ -25,11 +39,11 @@ class Rendering:
     parameters: dict  # the query's parameters, for the journal
     warnings: tuple[str, ...]  # validation problems, for the journal
 
-    @cached_property
+    @_once
     def etag(self) -> str:
         return conditional.etag_of(self.body)
 
-    @cached_property
+    @_once
     def gzipped(self) -> bytes:
         return conditional.gzipped(self.body)
 

@@ -6,6 +6,12 @@
   differ in kind, a static segment (`v1`) comes before a segment mixing text and a parameter
   (`v{version}`), which comes before a bare parameter (`{projectKey}`). So the most literal path
   wins whatever order the specs were given in; routes of equal rank keep spec order.
+- **Dispatch.** Starlette's router tries every route's regular expression in turn (eight tries
+  for the last bundled operation, 5% of a request) behind its exception middleware. `Dispatch`
+  looks up the routes whose first path segment is that literal (plus those starting with a
+  parameter), keeps their order, and hands a full match straight to its endpoint, exactly as
+  the router would. Anything else (no match, a method not allowed, a route with middleware of
+  its own, admin paths) goes the usual way, so 404/405 answers are Starlette's as before.
 - **Mounts.** `mockserver serve --mount SPEC=PREFIX` (repeatable) serves a spec's operations
   under a path prefix (`--mount specs/commercetools-discount-codes.yaml=/ct` serves
   `/ct/{projectKey}/discount-codes`). A mounted spec is served even when `--spec` does not name
@@ -17,6 +23,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any, Iterable
+
+from starlette._utils import get_route_path
+from starlette.convertors import StringConvertor
 
 from .spec import bundled_spec_paths, resolve_spec_path
 
@@ -37,6 +46,62 @@ def route_key(path: str) -> tuple[int, ...]:
 def routing_order(routes: list) -> list:
     """The routes, static segments before parameters at each position (a stable sort)."""
     return sorted(routes, key=lambda route: route_key(route.path))
+
+
+class Dispatch:
+    """ASGI middleware just outside the router: a request for an operation goes to its endpoint
+    without the scan of every route and without the exception middleware (an operation endpoint
+    answers its own errors; what it does not catch reaches the server-error middleware as before).
+
+    `routes` are the operation routes, in routing order and ahead of every other route, so the first
+    full match among the candidates is the router's first full match too."""
+
+    def __init__(self, app, routes: list, holder: dict):
+        self.app = app
+        self.holder = holder  # {"router": the app's router}, filled once the app exists
+        self.by_first: dict[str, tuple] = {}  # first path segment -> candidate routes, in order
+        self.open: tuple = ()  # routes whose first segment holds a parameter: candidates for every path
+        literal: dict[str, list] = {}
+        candidates = []
+        for index, route in enumerate(routes):
+            if getattr(route, "app", None) is not route.endpoint:  # per-route middleware or a function endpoint
+                continue
+            first = route.path[1:].split("/", 1)[0]
+            candidates.append((index, first if "{" not in first else None, route))
+        self.open = tuple(route for _, first, route in candidates if first is None)
+        self.as_matched = {id(route) for _, _, route in candidates
+                           if all(type(c) is StringConvertor for c in route.param_convertors.values())}
+        for _, first, _ in candidates:
+            if first is not None:
+                literal.setdefault(first, [])
+        for name in literal:
+            self.by_first[name] = tuple(route for _, first, route in candidates if first in (None, name))
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http":
+            path = get_route_path(scope)
+            first = path[1:].split("/", 1)[0]
+            method = scope["method"]
+            for route in self.by_first.get(first, self.open):
+                match = route.path_regex.match(path)
+                if match is None:
+                    continue
+                if route.methods and method not in route.methods:
+                    break  # the router's 405 (or a later full match): its own way
+                params = match.groupdict()
+                if id(route) not in self.as_matched:  # a convertor other than str's (which returns the text)
+                    convertors = route.param_convertors
+                    for key, value in params.items():
+                        params[key] = convertors[key].convert(value)
+                if "path_params" in scope:
+                    params = {**scope["path_params"], **params}
+                if "router" not in scope:
+                    scope["router"] = self.holder.get("router")
+                scope["route"] = route
+                scope["endpoint"] = route.endpoint
+                scope["path_params"] = params
+                return await route.app(scope, receive, send)
+        await self.app(scope, receive, send)
 
 
 class MountError(ValueError):

@@ -35,6 +35,12 @@ class CheckedParameter:
     validator: Any
     item_type: str | None
     split_commas: bool
+    # the parameter's own fields, read once (they are properties of the schema: 8 reads a request)
+    name: str = ""
+    location: str = "query"
+    required: bool = False
+    default: Any = None
+    is_array: bool = False
 
 
 class RequestValidator:
@@ -53,10 +59,19 @@ class RequestValidator:
                 item_type=item_type,
                 # "an array or comma separated list": arrays also accept `a,b` (x-comma-separated: false opts out)
                 split_commas=p.is_array and p.extensions.get("x-comma-separated", True),
+                name=p.name, location=p.location, required=p.required, default=p.default, is_array=p.is_array,
             )
+        # (name, read from the path, required, default, check) per parameter, for `parse`'s loop
+        self.checked = tuple((c.name, c.location == "path", c.required, c.default, c) for c in self.checks.values())
         self.query_names = {p.name for p in op.parameters if p.location == "query"}
         self.security = op.security_schemes
         self.api_keys = any(s.get("type") == "apiKey" for s in self.security)  # credentials beyond `Authorization`
+        # Only http schemes: the words each accepts, lower-cased once, for `check_auth`'s quick yes.
+        self.http_words = None
+        if not self.api_keys:
+            prefixes = [(s.get("x-prefixes") or [str(s.get("scheme") or "bearer").capitalize()], s) for s in self.security]
+            if all(isinstance(p, str) for words, _ in prefixes for p in words):
+                self.http_words = tuple((frozenset(p.lower() for p in words), s) for words, s in prefixes)
         # The 401's `WWW-Authenticate`: the scheme word the spec documents first (TeamUp's `Token`).
         self.challenge = next((s.get("x-prefixes") or [str(s.get("scheme") or "bearer").capitalize()]
                                for s in self.security if s.get("type") != "apiKey"), ["Bearer"])[0]
@@ -68,6 +83,14 @@ class RequestValidator:
         TeamUp's `Token`) in `Authorization`, or an apiKey in its header, query parameter or cookie."""
         if not self.security:
             return
+        if self.http_words is not None and authorization:  # the usual yes, without building the 401's text
+            word, _, token = authorization.strip().partition(" ")
+            token = token.strip()
+            if token:
+                word = word.lower()
+                for words, scheme in self.http_words:
+                    if word in words and _holds(scheme, token, pinned_token):
+                        return
         places = {"header": headers, "query": query, "cookie": cookies}
         expected = []
         for scheme in self.security:
@@ -100,28 +123,29 @@ class RequestValidator:
             grouped.setdefault(name, []).append(value)
         problems: list[Problem] = []
         values = Params()
-        for name, check in self.checks.items():
-            p = check.param
-            raw = [path_params[name]] if p.location == "path" and name in path_params else grouped.get(name)
+        for name, in_path, required, default, check in self.checked:
+            raw = [path_params[name]] if in_path and name in path_params else grouped.get(name)
             if raw is None:
-                if p.required:
-                    problems.append(Problem(f"'{name}' is required", name, p.location))
-                elif p.default is not None:
-                    values[name] = p.default
+                if required:
+                    problems.append(Problem(f"'{name}' is required", name, check.location))
+                elif default is not None:
+                    values[name] = default
                 continue
+            location = check.location
             try:
                 value = self._coerce(check, raw)
             except ValueError as exc:
-                problems.append(Problem(f"'{name}' {exc}", name, p.location))
+                problems.append(Problem(f"'{name}' {exc}", name, location))
                 continue
-            error = next(iter(check.validator.iter_errors(value)), None)
+            # `is_valid` first: it stops at the first failure and builds no error objects
+            error = None if check.validator.is_valid(value) else next(iter(check.validator.iter_errors(value)), None)
             if error is not None:
-                problems.append(Problem(f"'{name}': {_describe(error, p)}", name, p.location))
+                problems.append(Problem(f"'{name}': {_describe(error, check.param)}", name, location))
                 continue
             values[name] = value
         if problems:
             raise RequestError(400, problems)
-        values.given = frozenset(n for n in grouped if n in self.checks) | frozenset(path_params)
+        values.given = frozenset(grouped.keys() & self.checks.keys()).union(path_params)
         return values
 
     def unknown_parameters(self, query_items: Iterable[tuple[str, str]]) -> list[str]:
@@ -129,7 +153,7 @@ class RequestValidator:
 
     # ----------------------------------------------------------------------------- helpers
     def _coerce(self, check: CheckedParameter, raw: list[str]) -> Any:
-        if check.param.is_array:
+        if check.is_array:
             parts: list[str] = []
             for chunk in raw:
                 parts.extend(chunk.split(",") if check.split_commas else [chunk])
@@ -145,6 +169,8 @@ def _schema_for_validation(schema: dict) -> dict:
 
 
 def _scalar(kind: str | None, text: str) -> Any:
+    if kind == "integer" and text.isascii() and text.isdigit():  # plain digits: what the pattern below accepts
+        return int(text)
     if kind == "integer":
         if not _INT.match(text.strip()):
             raise ValueError(f"must be an integer, got {_show(text)}")

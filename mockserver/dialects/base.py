@@ -7,6 +7,7 @@ it reads the spec's `x-contract.read` declarations, so a live API is not read th
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Callable, ClassVar
 from functools import lru_cache
@@ -19,10 +20,12 @@ from ..spec import Operation
 
 
 _SAFE = "[],:()"  # left as is in links, as the vendors print them (page[offset], eq(code,X))
+_UNQUOTED = re.compile(r"[A-Za-z0-9_.~\-\[\],:()]*")  # what quote_plus(safe=_SAFE) leaves unchanged
 
 
 @lru_cache(maxsize=256)
-def _name(name: str) -> str:
+def encoded_name(name: str) -> str:
+    """A parameter name as links print it (`page[offset]` as is, a space as `+`)."""
     return quote_plus(name, safe=_SAFE)
 
 
@@ -35,16 +38,32 @@ class RequestInfo:
     query_items: list[tuple[str, str]]
     entity: Callable[[str, str, Any], dict] | None = None  # (spec, entity, id) -> shared record
 
+    def kept_query(self, names: tuple[str, ...]) -> str:
+        """The query as sent without the named parameters, encoded as links print it (urlencode's
+        output; names and values of characters it leaves as they are are simply joined)."""
+        kept = [(k, v) for k, v in self.query_items if k not in names]
+        if not kept:
+            return ""
+        if all(_UNQUOTED.fullmatch(k) and _UNQUOTED.fullmatch(v) for k, v in kept):
+            return "&".join([f"{k}={v}" for k, v in kept])
+        return urlencode(kept, safe=_SAFE)
+
+    def prefix(self, *names: str) -> str:
+        """`url?rest&` (or `url?`): a link to this request with the named parameters replaced
+        is this prefix and the new `name=value` pairs."""
+        kept = self.kept_query(names)
+        return f"{self.base_url}{self.path}?" + (f"{kept}&" if kept else "")
+
     def linker(self, *names: str) -> Callable[..., str]:
         """Links to this request's URL with the named query parameters replaced: the rest of the
         query is encoded once, not once per link."""
-        kept = urlencode([(k, v) for k, v in self.query_items if k not in names], safe=_SAFE)
+        kept = self.kept_query(names)
         url = f"{self.base_url}{self.path}"
         prefix = f"{url}?" + (f"{kept}&" if kept else "")
 
         def at(**updates: Any) -> str:
-            added = "&".join(f"{_name(k)}={v if type(v) is int else quote_plus(str(v), safe=_SAFE)}"
-                             for k, v in updates.items() if v is not None)  # urlencode's output, cheaper: ints as they are
+            added = "&".join([f"{encoded_name(k)}={v if type(v) is int else quote_plus(str(v), safe=_SAFE)}"
+                              for k, v in updates.items() if v is not None])  # urlencode's output, cheaper: ints as they are
             return prefix + added if added else (f"{url}?{kept}" if kept else url)
 
         return at

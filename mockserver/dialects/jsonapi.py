@@ -10,6 +10,7 @@ A spec selects each piece in `x-mock`; the envelope prints the compound part wit
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Callable
 
 from ..errors import bad_request
@@ -60,6 +61,12 @@ def project(resource: dict, fields: dict | None) -> dict:
         return resource
     kind = resource.get("type")
     attributes = resource.get("attributes", {})
+    only, exclude = fields["only"].get(kind), fields["except"].get(kind)
+    if type(attributes) is dict and (only is not None or exclude is not None):
+        # which attributes stay depends only on the resource's keys: found once per key order
+        kept = _kept(tuple(attributes), None if only is None else frozenset(only),
+                     None if exclude is None else frozenset(exclude))
+        return {**resource, "attributes": {k: attributes[k] for k in kept}}
     if kind in fields["only"]:
         attributes = {k: v for k, v in attributes.items() if k in fields["only"][kind]}
     if kind in fields["except"]:
@@ -67,20 +74,35 @@ def project(resource: dict, fields: dict | None) -> dict:
     return {**resource, "attributes": attributes}
 
 
+@lru_cache(maxsize=1024)
+def _kept(keys: tuple, only: frozenset | None, exclude: frozenset | None) -> tuple:
+    """The keys, in order, in `only` (when given) and not in `exclude` (when given)."""
+    return tuple(k for k in keys if (only is None or k in only) and (exclude is None or k not in exclude))
+
+
 def with_self_link(resource: dict, base: str) -> dict:
     return {**resource, "links": {"self": f"{base}?id={resource['id']}"}}
+
+
+def with_self_links(resources: list[dict], base: str) -> list[dict]:
+    """`with_self_link` of each, in one comprehension (no call per resource)."""
+    return [{**r, "links": {"self": f"{base}?id={r['id']}"}} for r in resources]
 
 
 def included(items: list[dict], relationships: dict[str, str], resolve: Callable[[str, Any], dict]) -> list[dict]:
     """The distinct resources the page's relationships reference, in first-seen order."""
     seen: dict[tuple, dict] = {}
+    named = tuple(relationships.items())
     for item in items:
-        for rel_name, entity in relationships.items():
-            rel = (item.get("relationships") or {}).get(rel_name)
+        related = item.get("relationships") or {}
+        for rel_name, entity in named:
+            rel = related.get(rel_name)
             if not rel:
                 continue
             refs = rel.get("data", rel)
-            for ref in refs if isinstance(refs, list) else [refs]:
+            if not isinstance(refs, list):
+                refs = (refs,)
+            for ref in refs:
                 key = (ref["type"], ref["id"])
                 if key not in seen:
                     seen[key] = resolve(entity, ref["id"])

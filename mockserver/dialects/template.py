@@ -42,7 +42,7 @@ from ..errors import RequestError
 from ..params import make_token
 from ..query import Page, Query
 from . import calls, jsonapi
-from .base import Dialect, Rendered, RequestInfo, pages_for
+from .base import Dialect, Rendered, RequestInfo, encoded_name, pages_for
 from .columns import Columns, FormatParam
 
 _DEFAULT_ENVELOPE = {"data": "$items", "total": "$total"}
@@ -89,6 +89,42 @@ def compiled(template: Any) -> Callable[[dict], Any]:
     return lambda values: template
 
 
+def flattened(template: Any) -> Callable[[dict], Any]:
+    """`compiled(template)` as one generated function: an envelope of five nested objects was five
+    dict comprehensions and a lambda per placeholder (5% of a page); here it is one dict display
+    with a `values.get` per placeholder. Optional keys and per-problem lists keep their compiled
+    closures, called from inside; the answer is the same object for object."""
+    constants: list = []
+
+    def constant(obj: Any) -> str:
+        constants.append(obj)
+        return f"k[{len(constants) - 1}]"
+
+    def expression(node: Any) -> str:
+        if isinstance(node, str) and node.startswith("$"):
+            name, _, conversion = node[1:].partition("|")
+            found = f"g({constant(name)}, {constant(node)})"
+            return f"_string({found})" if conversion == "string" else found
+        if isinstance(node, dict) and not any(key.endswith("?") for key in node):
+            return "{" + ", ".join(f"{constant(key)}: {expression(value)}" for key, value in node.items()) + "}"
+        if isinstance(node, list) and not (len(node) == 1 and _mentions(node[0], "$problem.")):
+            return "[" + ", ".join(expression(value) for value in node) + "]"
+        if isinstance(node, (dict, list)):
+            return f"{constant(compiled(node))}(values)"
+        return constant(node)  # a literal: the template's own object, as `compiled` returns it
+
+    try:
+        namespace = {"k": constants, "_string": _string}
+        exec(f"def fill(values):\n    g = values.get\n    return {expression(template)}\n", namespace)
+        return namespace["fill"]
+    except (SyntaxError, RecursionError, MemoryError):  # a template nested too deep to print as one expression
+        return compiled(template)
+
+
+def _string(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
 def _empty(value: Any) -> bool:
     return value is None or (isinstance(value, dict) and all(_empty(v) for v in value.values()))
 
@@ -112,15 +148,17 @@ class TemplateDialect(Dialect):
         self.trailing_slash = cfg.get("trailing_slash", "404")
         self.validation_status = cfg.get("validation_status", 400)
         self.envelope = cfg.get("envelope") or _DEFAULT_ENVELOPE
-        self.fill_envelope = compiled(self.envelope)
+        self.fill_envelope = flattened(self.envelope)
         self.headers: dict = cfg.get("headers") or {}
-        self.fill_headers = compiled(self.headers) if self.headers else None
+        self.fill_headers = flattened(self.headers) if self.headers else None
         self.fill_error = compiled(cfg.get("errors") or _DEFAULT_ERRORS)
         self.fill_error_by_status = {status: compiled(t) for status, t in (cfg.get("errors_by_status") or {}).items()}
         # links cost URL encoding: built only when the envelope or a header prints one
         self.has_links = _mentions(self.envelope, "$links.") or _mentions(self.headers, "$link")
         self.identity = getter((cfg.get("collection") or {}).get("identity") or "id")
         self.links_cfg: dict = cfg.get("links") or {}
+        # the parameters a link carrying the whole window replaces
+        self._window_names = tuple(n for n in (self.paging_cfg.get(k) for k in ("offset", "limit", "page", "page_size")) if n)
         self.columns = Columns(cfg) if cfg.get("columns") else None
         self.typed = jsonapi.TypedFieldsets(cfg["fieldsets"], self.validation_status) if cfg.get("fieldsets") else None
         self.fields_param = (cfg.get("fields") or {}).get("param")
@@ -172,8 +210,9 @@ class TemplateDialect(Dialect):
             values["column_headers"] = self.columns.headers(query.fields, query)
         if self.cfg.get("included"):
             resolve = lambda entity, key: request.entity(self.op.spec.name, entity, key)
-            values["included"] = [jsonapi.project(r, query.fields if self.typed else None)
-                                  for r in jsonapi.included(page.items, self.cfg["included"], resolve)]
+            included = jsonapi.included(page.items, self.cfg["included"], resolve)
+            fields = query.fields if self.typed else None
+            values["included"] = [jsonapi.project(r, fields) for r in included] if fields else included
         headers = {k: v for k, v in self.fill_headers(values).items() if v} if self.fill_headers else None
         return Rendered(self.fill_envelope(values), media_type=self.json_media, headers=headers)
 
@@ -184,13 +223,12 @@ class TemplateDialect(Dialect):
         return not name or query.extra["values"].get(name) is not False
 
     def _items(self, items: list, query: Query, request: RequestInfo) -> list:
-        if self.typed:
-            items = [jsonapi.project(it, query.fields) for it in items]
+        if self.typed:  # (no fieldset: every resource as it is)
+            items = [jsonapi.project(it, query.fields) for it in items] if query.fields else list(items)
         elif query.fields is not None:
             items = fieldsets.keep_each(items, query.fields)
         if self.cfg.get("self_links"):
-            base = f"{request.base_url}{request.path}"
-            items = [jsonapi.with_self_link(it, base) for it in items]
+            items = jsonapi.with_self_links(items, f"{request.base_url}{request.path}")
         return items
 
     def _cursor_links(self, request: RequestInfo, query: Query, offset: int, limit: int, total: int, pages: int,
@@ -220,12 +258,20 @@ class TemplateDialect(Dialect):
             style = "page" if query.extra.get("mode") == "page" and p.get("page") else "offset"
         position = p["offset"] if style == "offset" else p["page"]
         window = cfg.get("carry", "window") == "window"
-        link = request.linker(*([n for n in (p.get(k) for k in ("offset", "limit", "page", "page_size")) if n]
-                                if window else [position]))
+        replaced = self._window_names if window else (position,)
+        if type(limit) is int:  # the usual case: every link is the prefix and two integers
+            prefix = request.prefix(*replaced)
+            pos = encoded_name(position)
+            tail = f"&{encoded_name(p['limit'])}={limit}" if window else ""
 
-        def at(start: int) -> str:
-            where = start if style == "offset" else start // limit + 1 if limit else 1
-            return link(**{position: where, **({p["limit"]: limit} if window else {})})
+            def at(start: int) -> str:
+                return f"{prefix}{pos}={start if style == 'offset' else start // limit + 1 if limit else 1}{tail}"
+        else:
+            link = request.linker(*replaced)
+
+            def at(start: int) -> str:
+                where = start if style == "offset" else start // limit + 1 if limit else 1
+                return link(**{position: where, **({p["limit"]: limit} if window else {})})
 
         last = max(pages - 1, 0) * limit
         return {
