@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from . import conditional, control, fastpath, fixtures, misbehave, negotiate, readings, scripts, trial
+from . import conditional, control, fastpath, fixtures, gcpolicy, misbehave, negotiate, readings, scripts, trial
 from .accesslog import AccessLog
 from .admin import admin_routes
 from .cors import cors_middleware
@@ -168,6 +168,7 @@ class OperationEndpoint:
             rendering, cacheable = self.cache.get(key), True
             if rendering is None:
                 rendering = self.render(request, prefer)
+                gcpolicy.tick()  # what the pipeline made stays in bounded caches: collect the young (gcpolicy.py)
                 if rendering.status != 503:  # a 503 (an index being built: sortindex.py) is not the answer for good
                     self.cache.put(key, rendering)
         except RequestError as error:  # from the per-request controls: never cached

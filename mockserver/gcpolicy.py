@@ -8,30 +8,53 @@ connections. Two changes, both standard library:
 
 - `gc.freeze()` once the app is built: what start-up made lives as long as the process, so it
   moves to the permanent generation and is never scanned again;
-- a full collection at most every 500 generation-1 collections (the default is 10). Cache entries
-  are freed by reference counting when evicted (they form no cycles), so little waits for the
-  full collection; it still runs, and garbage cycles are still collected;
-- a generation-1 collection every 2 generation-0 ones (the default is 10). Evicted cache entries
-  offset new ones, so generation 0 fills slowly and the young objects of some 60 requests wait
-  for each generation-1 collection: 30,000 of them, 60-90 ms. Collected five times as often, the
-  longest pause is 18-27 ms, for the same total (full collections come as often as before: 500 x 2
-  is 100 x 10).
+- a full collection at most every 5,000 generation-1 collections (the default is 10): with the
+  ticks below, once in some 80,000 pipeline requests (a minute at full speed), a 190-260 ms
+  pause. Cache entries are freed by reference counting when evicted (they form no cycles), so
+  little waits for the full collection; it still runs, and garbage cycles are still collected;
+- a generation-1 collection every 2 generation-0 ones (the default is 10).
 
 Measured on new-collection requests (in-process, the same run): 20-25% less CPU per request and
 the longest pause 18-31 ms instead of 310-320 ms.
+
+One more, because the caches are bounded: once they are full, every new entry evicts an old one,
+and freeing an old object counts against generation 0's allocation count as if it were young.
+The count then hardly grows, so generation 0 is collected rarely (218 times in 2,500 new
+collections at first, 14 times after 20,000) and holds ever more live young objects each time:
+the collector's share grew from 30 to 100 us a request and its pauses to 60-100 ms. So a serving
+process collects the young generations itself every YOUNG_EVERY_REQUESTS requests that ran the
+pipeline (`tick()`, on the thresholds above): 26-55 us a request, the longest young pause 0.2-2.3
+ms (in-process, 25,000 new collections).
 """
 
 from __future__ import annotations
 
 import gc
+import itertools
 
-FULL_COLLECTION_EVERY = 500  # generation-1 collections between full ones (CPython's default: 10)
+FULL_COLLECTION_EVERY = 5000  # generation-1 collections between full ones (CPython's default: 10)
 YOUNG_COLLECTION_EVERY = 2  # generation-0 collections between generation-1 ones (CPython's default: 10)
+
+
+YOUNG_EVERY_REQUESTS = 8  # pipeline requests between generation-0 collections of a serving process
+
+_requests = itertools.count(1)
+_serving = False
 
 
 def settle() -> None:
     """Call once the app is built, before serving."""
+    global _serving
     gc.collect()
     gc.freeze()
     threshold0, _, _ = gc.get_threshold()
     gc.set_threshold(threshold0, YOUNG_COLLECTION_EVERY, FULL_COLLECTION_EVERY)
+    _serving = True
+
+
+def tick() -> None:
+    """One request ran the pipeline (its items and rendering may stay in the caches)."""
+    if not _serving or next(_requests) % YOUNG_EVERY_REQUESTS:
+        return
+    _, young, old = gc.get_count()  # collections since the older generation's last one
+    gc.collect(2 if old >= FULL_COLLECTION_EVERY else 1 if young >= YOUNG_COLLECTION_EVERY else 0)
