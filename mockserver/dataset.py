@@ -107,12 +107,14 @@ class Recipe:
 
 class _Listing:
     """A parent's identities, listed only as far as a question needed: a code listed tenth costs ten
-    identities, not the promotion's eighty (the rest are listed when a later question needs them)."""
+    identities, not the promotion's eighty (the rest are listed when a later question needs them).
+    Where the identity has an inverse (`index_of`: identity -> the one index that can make it), a
+    question costs that index's identity alone."""
 
-    __slots__ = ("source", "size", "seen", "next")
+    __slots__ = ("source", "size", "seen", "next", "index_of")
 
-    def __init__(self, source, size: int):
-        self.source, self.size, self.seen, self.next = source, size, set(), 0
+    def __init__(self, source, size: int, index_of=None):
+        self.source, self.size, self.seen, self.next, self.index_of = source, size, set(), 0, index_of
 
     def __len__(self) -> int:  # its weight in the LRU: the identities it may come to hold
         return max(self.size, 1)
@@ -122,6 +124,18 @@ class _Listing:
         return self.next >= self.size
 
     def find(self, wanted: str) -> bool:
+        if wanted in self.seen:
+            return True
+        if self.index_of is not None and not self.done:
+            try:
+                index = self.index_of(wanted, self.size)
+            except LookupError:  # the inverse cannot tell: list as far as needed
+                pass
+            else:
+                if index is None or self.source(index) != wanted:
+                    return False
+                self.seen.add(wanted)  # asked again, it is a set lookup
+                return True
         while wanted not in self.seen and self.next < self.size:
             self.seen.add(self.source(self.next))
             self.next += 1
@@ -219,8 +233,8 @@ class World:
         parent_key = (parent.id, parent.key_of(parent_params))
         wanted = str(params.get(rule["identity"], ""))
         listing = self.listed.get(parent_key)
-        if listing is not None and (wanted in listing.seen or listing.done):
-            return wanted in listing.seen
+        if listing is not None and (wanted in listing.seen or listing.done or listing.index_of is not None):
+            return listing.find(wanted)
         if parent_key in self._listing:
             return True
         self._listing.add(parent_key)
@@ -229,26 +243,21 @@ class World:
             if len(collection) > LISTED_CHECK_MAX:
                 return True
             if listing is None:
-                listing = _Listing(self._identity_source(collection), collection.size)
+                listing = _Listing(self._identity_source(collection), collection.size,
+                                   self._inverse(collection, parent_params))
                 self.listed.put(parent_key, listing)
-            found = self._listed_by_arithmetic(collection, parent_params, wanted)
-            if found:
-                listing.seen.add(wanted)  # asked again, it is a set lookup
-            return listing.find(wanted) if found is None else found
+            return listing.find(wanted)
         finally:
             self._listing.discard(parent_key)
 
-    def _listed_by_arithmetic(self, collection: "Collection", params: dict, wanted: str) -> bool | None:
-        """Whether the collection holds `wanted`, from the inverse of its identity (the one index
-        that can make it, then that index's identity, to be sure); None where that cannot tell."""
+    @staticmethod
+    def _inverse(collection: "Collection", params: dict):
+        """identity -> the index that makes it (recipe.identity_index over this collection's path
+        parameters), where generated identities are all there is (no pins, no scenario)."""
         index_of = collection.recipe.identity_index
         if index_of is None or collection.merged is not None or collection.scenario:
             return None
-        try:
-            index = index_of(params, wanted, collection.size)
-        except LookupError:
-            return None
-        return index is not None and self._identity_source(collection)(index) == wanted
+        return lambda wanted, size: index_of(params, wanted, size)
 
     def _identity_source(self, collection: "Collection"):
         """Identity of item i of a collection: from the items when at hand, else from a prefix of
