@@ -70,3 +70,18 @@ def test_fuzz_generator_sends_200_requests_and_judges_every_answer(mock):
     assert len(outcomes) == 200
     assert sum(o.status is not None for o in outcomes) >= 190  # the sender reads real answers
     assert all(o.reproduce for o in outcomes)
+
+
+def test_the_item_benchmark_measures_every_recipe():
+    """`python -m bench.items` (README: Benchmarks), on a few items: a figure per collection recipe."""
+    import subprocess
+    import sys
+
+    from mockserver import create_app
+
+    out = subprocess.run([sys.executable, "-m", "bench.items", "--items", "30", "--rounds", "1"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    rows = {line.split()[0]: float(line.split()[1]) for line in out.stdout.splitlines()[1:] if line.strip()}
+    assert set(rows) == set(create_app(seed=0).state.world.recipes)
+    assert all(0 < us < 10_000 for us in rows.values()), rows

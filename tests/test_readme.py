@@ -65,6 +65,7 @@ def commands() -> list[tuple[str, str]]:
 SKIP = {
     r"^make test( TEST_WORKERS=\d+| ARGS='[^']*')*$": "this test runs inside `make test`",
     r"^make (bench|soak|fuzz)$": "long-running; tests/test_bench_smoke.py checks the harness",
+    r"^python -m bench\.items$": "a minute of measurement; tests/test_bench_smoke.py runs it on 30 items",
     r"^apt-get install": "installs a system package",
     r"^mockserver serve: Invalid value": None,  # an output line, checked by test_the_error_example_is_what_the_cli_prints
 }
