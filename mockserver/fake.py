@@ -61,6 +61,7 @@ from typing import Any, Callable
 
 from faker import Faker
 
+from . import pyast
 from .dotted import dig
 from .draws import Draws, _block, draws_for, key_of
 from .times import FORMATS, format_time, parse_time_ms
@@ -276,7 +277,7 @@ def compile_expr(text: str, label: str) -> Callable[["Ctx"], Any]:
     Evaluating with `eval` built a namespace of ~20 names and the object's fields per call; here
     each free name of the expression is bound once, at the top of a compiled function: sibling
     fields from `ctx.obj`, helpers from the context. Comprehensions inside see them as closures."""
-    tree = ast.parse(text.strip(), mode="eval")
+    tree = pyast.parse(text.strip(), mode="eval")
     loaded: set[str] = set()
     local: set[str] = set()
     for node in ast.walk(tree):
@@ -293,12 +294,12 @@ def compile_expr(text: str, label: str) -> Callable[["Ctx"], Any]:
             siblings.add(name)
     expression = copy.deepcopy(tree)  # as written: what _straight inlines (no second parse, see _inline_text)
     tree = _Siblings(siblings).visit(tree)  # read when evaluated: `x if 'x' in obj else 0` must work
-    module = ast.parse("def _x_faker(_c):\n" + "".join(f"    {line}\n" for line in prelude) + "    return None\n")
+    module = pyast.parse("def _x_faker(_c):\n" + "".join(f"    {line}\n" for line in prelude) + "    return None\n")
     function = module.body[0]
     function.body[-1] = ast.Return(value=tree.body)
     ast.fix_missing_locations(module)
     namespace = dict(_EXPR_GLOBALS)
-    exec(compile(module, label, "exec"), namespace)  # noqa: S102 - specs are trusted local files
+    exec(pyast.compile_tree(module, label, "exec"), namespace)  # noqa: S102 - specs are trusted local files
     function = namespace["_x_faker"]
     function.label, function.expression = label, expression
     function.inline = _inline_text(copy.deepcopy(expression), loaded, local, siblings)
@@ -308,7 +309,7 @@ def compile_expr(text: str, label: str) -> Callable[["Ctx"], Any]:
 # What a name of an expression is inside a straight-line object's function (_straight): the same
 # values as _BINDINGS, from the function's locals (`_o` the object, `_t` its times, `_r` the draws).
 _INLINE_BINDINGS = {**_BINDINGS, "random": "_r", "obj": "_o", "times": "_t"}
-_INLINE_NODES = {name: ast.parse(text, mode="eval").body for name, text in _INLINE_BINDINGS.items()}
+_INLINE_NODES = {name: pyast.parse(text, mode="eval").body for name, text in _INLINE_BINDINGS.items()}
 
 
 def _draw_index(n: int) -> ast.expr:
@@ -880,7 +881,7 @@ def _simple_expr(gen: Gen, text: str) -> Gen:
     of literal ints (Draws.randint's arithmetic). Any other stays a call of its compiled function."""
     try:
         tree = getattr(gen, "expression", None)  # compile_expr's tree: no second parse
-        node = (tree if tree is not None else ast.parse(text.strip(), mode="eval")).body
+        node = (tree if tree is not None else pyast.parse(text.strip(), mode="eval")).body
         value = ast.literal_eval(node)
     except (SyntaxError, ValueError, TypeError):
         value = gen
@@ -1163,7 +1164,7 @@ def compile_identity_index(expr: str) -> Callable[[dict, str, int], int | None] 
     only): a function (params, identity, size) -> the index that makes it, or None where no index
     below size does. None when the expression is not of that form."""
     try:
-        tree = ast.parse(expr.strip(), mode="eval").body
+        tree = pyast.parse(expr.strip(), mode="eval").body
     except SyntaxError:
         return None
     if not (isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name) and tree.func.id in INVERSES

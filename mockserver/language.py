@@ -14,6 +14,8 @@ from typing import Any, Iterator
 
 import jsonschema_rs
 
+from . import pyast
+
 _STR = {"type": "string", "minLength": 1}
 _STRS = {"type": "array", "items": _STR}
 _STYLE = {"enum": ["ms", "s", "us", "sql"]}
@@ -272,7 +274,7 @@ def _unknown(text: str, fields: set, source: str, where: str) -> list[str]:
     import difflib
 
     try:
-        tree = ast.parse(text, mode="eval")
+        tree = pyast.parse(text, mode="eval")
     except SyntaxError:
         return []  # said by _expressions
     local = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
@@ -430,7 +432,7 @@ def _order_problems(node: Any, source: str, where: str) -> list[str]:
                 later = set(order[position + 1:])
                 for text in texts:
                     try:
-                        names = {n.id for n in ast.walk(ast.parse(text, mode="eval")) if isinstance(n, ast.Name)}
+                        names = {n.id for n in ast.walk(pyast.parse(text, mode="eval")) if isinstance(n, ast.Name)}
                     except SyntaxError:
                         continue  # said by _expressions
                     for late in sorted(names & later):
