@@ -14,7 +14,11 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl
 
-from starlette._utils import parse_host_header
+try:  # how Starlette's own URL(scope=...) reads a Host (recent releases)
+    from starlette._utils import parse_host_header
+except ImportError:  # an older Starlette: its URL reads every Host that is not plain
+    def parse_host_header(host):  # noqa: ANN001 - the fallback's answer is "let URL decide"
+        return None
 from starlette.datastructures import URL
 from starlette.requests import Request
 
