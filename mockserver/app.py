@@ -241,26 +241,25 @@ class OperationEndpoint:
 
     def authenticate(self, request: Incoming) -> None:
         """401 unless one documented scheme's credentials came (and are the pinned `--token`)."""
-        if self.validator.api_keys:  # a header, query parameter or cookie of the spec's choosing
-            starlette = request.request
-            self.validator.check_auth(starlette.headers.get("authorization"), self.settings.token,
-                                      headers=starlette.headers, query=starlette.query_params, cookies=starlette.cookies)
-        else:
-            self.validator.check_auth(request.headers.get("authorization"), self.settings.token)
+        self._check_credentials(request.headers.get("authorization"), lambda: request.request)
 
     def credentials_hold(self, scope) -> bool:
         """The check of `authenticate` on a raw scope, for an answer the fast path keeps: with only
-        http schemes it reads the one header, without building a `Request` (measured: 8 us)."""
+        http schemes it reads the one header, without reading the whole request (measured: 8 us)."""
+        authorization = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"authorization"), None)
         try:
-            if self.validator.api_keys:
-                self.authenticate(Incoming(scope))
-            else:
-                authorization = next((v for k, v in scope["headers"] if k == b"authorization"), None)
-                self.validator.check_auth(authorization.decode("latin-1") if authorization is not None else None,
-                                          self.settings.token)
+            self._check_credentials(authorization, lambda: Request(scope))
         except RequestError:
             return False
         return True
+
+    def _check_credentials(self, authorization: str | None, starlette_request) -> None:
+        if self.validator.api_keys:  # a header, query parameter or cookie of the spec's choosing
+            request = starlette_request()
+            self.validator.check_auth(authorization, self.settings.token, headers=request.headers,
+                                      query=request.query_params, cookies=request.cookies)
+        else:
+            self.validator.check_auth(authorization, self.settings.token)
 
     def run(self, request: Incoming, prefer: control.Preferences, warnings: list[str]) -> Rendered:
         path_params = {self.path_names[k]: v for k, v in request.path_params.items()}

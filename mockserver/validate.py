@@ -69,12 +69,11 @@ class RequestValidator:
         # Only http schemes: the words each accepts, lower-cased once, for `check_auth`'s quick yes.
         self.http_words = None
         if not self.api_keys:
-            prefixes = [(s.get("x-prefixes") or [str(s.get("scheme") or "bearer").capitalize()], s) for s in self.security]
+            prefixes = [(_words(s), s) for s in self.security]
             if all(isinstance(p, str) for words, _ in prefixes for p in words):
                 self.http_words = tuple((frozenset(p.lower() for p in words), s) for words, s in prefixes)
         # The 401's `WWW-Authenticate`: the scheme word the spec documents first (TeamUp's `Token`).
-        self.challenge = next((s.get("x-prefixes") or [str(s.get("scheme") or "bearer").capitalize()]
-                               for s in self.security if s.get("type") != "apiKey"), ["Bearer"])[0]
+        self.challenge = next((_words(s) for s in self.security if s.get("type") != "apiKey"), ["Bearer"])[0]
 
     # ------------------------------------------------------------------------------ public
     def check_auth(self, authorization: str | None, pinned_token: str | None = None, *,
@@ -102,7 +101,7 @@ class RequestValidator:
                     return
                 expected.append(f"the {where} {name!r}")
                 continue
-            prefixes = scheme.get("x-prefixes") or [str(scheme.get("scheme") or "bearer").capitalize()]
+            prefixes = _words(scheme)
             if authorization:
                 word, _, token = authorization.strip().partition(" ")
                 token = token.strip()
@@ -200,6 +199,12 @@ def _describe(error: Any, param: Parameter) -> str:
         return f"{shown} is not in the documented form" + (f", e.g. {examples}" if examples else "")
     message = error.message
     return message if len(message) <= 200 else message[:197] + "..."
+
+
+def _words(scheme: dict) -> list:
+    """The words an http scheme accepts before its token: the spec's `x-prefixes` (TeamUp's `Token`),
+    else its own scheme name (`Bearer`, `Basic`)."""
+    return scheme.get("x-prefixes") or [str(scheme.get("scheme") or "bearer").capitalize()]
 
 
 def _holds(scheme: dict, token: str, pinned: str | None) -> bool:
