@@ -72,6 +72,10 @@ def baseline_argv(port: int, bodies_file: str, workers: int = 1) -> list[str]:
             "--bodies", bodies_file, "--workers", str(workers)]
 
 
+def floor_argv(port: int) -> list[str]:
+    return [sys.executable, "-m", "bench.floor_app", "--host", HOST, "--port", str(port)]
+
+
 class Server:
     """One server process: started, waited for, measured, stopped. Use as a context manager."""
 
@@ -252,6 +256,11 @@ def mock_server(cores: list[int] | None = None, **mock_kwargs) -> Server:
 def baseline_server(bodies_file: str, cores: list[int] | None = None, workers: int = 1) -> Server:
     port = free_port()
     return Server("baseline", baseline_argv(port, bodies_file, workers), port, cores)
+
+
+def floor_server(cores: list[int] | None = None) -> Server:
+    port = free_port()
+    return Server("floor", floor_argv(port), port, cores)
 
 
 def measure_startup(runs: int = 3, cores: list[int] | None = None, **mock_kwargs) -> list[float]:

@@ -2,6 +2,7 @@
 
     python -m bench.speed [--seconds 5] [--connections 16,64] [--skip-throughput] [--skip-million]
                           [--skip-rss] [--rss-seconds 300] [--million-size 1000000] [--startup-runs 5]
+                          [--floor]
 
 1. **Throughput** of one Elastic Path usages page (25 items) at 16 and 64 connections, four ways,
    each run next to the others in the same minute:
@@ -21,7 +22,11 @@
 3. **RSS**: new collections at full speed (64 connections) for `--rss-seconds` over three
    endpoints; VmRSS sampled every 5 s. Every cache is bounded (mockserver/dataset.py), so RSS
    levels off once they are full (a minute or two); the run shows where.
-4. **Start-up**: launch of `mockserver serve` to its first 200 (median of 5).
+4. **Floor** (`--floor`): bench/floor_app.py, a hand-written raw ASGI app that answers the same
+   shape of page with the least pure-Python work, in the `pipeline` and `new-collection` modes,
+   next to the baseline: what no CPython mock on these server settings can beat. Not a target;
+   it says how much of a gap is ours and how much is the language's.
+5. **Start-up**: launch of `mockserver serve` to its first 200 (median of 5).
 
 Writes bench/results/speed-<timestamp>.json.
 """
@@ -29,6 +34,7 @@ Writes bench/results/speed-<timestamp>.json.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import os
 import statistics
@@ -43,11 +49,12 @@ from .load import parse_wrk, run_load, wrk_path
 from .report import mock_version, results_path, table, write_json
 from .run import fetch, quiet_run
 from .scaling import RssSampler
-from .servers import (HOST, Interference, baseline_server, core_split, measure_startup, mock_server, pin_self,
+from .servers import (HOST, Interference, baseline_server, core_split, floor_server, measure_startup, mock_server, pin_self,
                       stop_servers_on_sigterm, taskset, wait_for_quiet)
 
 PAGE = f"{EP_USAGES}?page[limit]=25"
 MODES = ("baseline", "repeat", "new-token", "pipeline", "new-collection")
+FLOOR_MODES = ("floor-pipeline", "floor-new-collection")
 # Ratio to the baseline at 16 connections. The issue set new-token's for the pipeline over warm data
 # (a new token was a cache miss then); `pipeline` is held to the same, so that nothing is hidden.
 TARGETS = {"repeat": 0.9, "new-token": 0.6, "pipeline": 0.6, "new-collection": 0.33}
@@ -166,15 +173,36 @@ def collection_run(mock, paths: Paths, connections: int, seconds: float, load_co
                      if result["requests"] else None}
 
 
-def throughput(mock, baseline, connections: list[int], seconds: float, load_cores, server_cores, retries: int) -> list[dict]:
+def floor_paths(paths: list[str]) -> list[str]:
+    """The floor app's paths for the same collections: /floor/new/{promotion}/{code}?page[limit]=25."""
+    out = []
+    for path in paths:
+        parts, _, query = path.partition("?")
+        _, _, _, promotion, _, code, _ = parts.split("/")
+        out.append(f"/floor/new/{promotion}/{code}?{query}")
+    return out
+
+
+def throughput(mock, baseline, connections: list[int], seconds: float, load_cores, server_cores, retries: int,
+               floor=None) -> list[dict]:
     rows = []
     paths = Paths()
+    modes = MODES + (FLOOR_MODES if floor is not None else ())
     run_load(baseline.base_url, ["/baseline/ep-usages.first"], 16, 1, load_cores)  # warm both up
     run_load(mock.base_url, [PAGE], 16, 1, load_cores)
     run_paths(mock.base_url, paths.take(), 16, 1, load_cores)
     for n in connections:
-        for mode in MODES:
-            if mode == "baseline":
+        for mode in modes:
+            if mode == "floor-pipeline":
+                r = quiet_run(floor, "/floor/warm/promo-15/SUMMER25?page[limit]=25", n, seconds, load_cores, server_cores,
+                              "wrk", retries, distinct=True)
+            elif mode == "floor-new-collection":
+                wait_for_quiet(server_cores + load_cores, max_wait=3.0)
+                with Interference(floor, server_cores, load_cores) as noise:
+                    r = run_paths(floor.base_url, floor_paths(paths.take()), n, seconds, load_cores)
+                r |= {"noise": round(noise.fraction, 3),
+                      "cpu_us_per_request": round(noise.server_cpu_seconds / r["requests"] * 1e6, 1) if r["requests"] else None}
+            elif mode == "baseline":
                 r = quiet_run(baseline, "/baseline/ep-usages.first", n, seconds, load_cores, server_cores, "wrk", retries)
             elif mode == "new-collection":
                 r = collection_run(mock, paths, n, seconds, load_cores, server_cores)
@@ -307,6 +335,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-rss", action="store_true")
     parser.add_argument("--rss-seconds", type=float, default=300.0)
     parser.add_argument("--startup-runs", type=int, default=5)
+    parser.add_argument("--floor", action="store_true",
+                        help="also measure bench/floor_app.py (the least pure-Python work for the same page)")
     args = parser.parse_args(argv)
     if not wrk_path():
         raise SystemExit("bench.speed: needs wrk (apt-get install -y wrk)")
@@ -324,10 +354,11 @@ def main(argv: list[str] | None = None) -> int:
                 raise SystemExit(f"bench.speed: {PAGE} answered {status}: {body[:200]!r}")
             bodies_file = str(Path(tmp) / "bodies.json")
             save_bodies(bodies_file, {"ep-usages.first": (body, media.split(";")[0])})
-            with baseline_server(bodies_file, server_cores) as baseline:
+            with baseline_server(bodies_file, server_cores) as baseline, \
+                    (floor_server(server_cores) if args.floor else contextlib.nullcontext()) as floor:
                 print(f"bench.speed: throughput, {PAGE} ({len(body):,} bytes)")
                 rows = throughput(mock, baseline, [int(c) for c in args.connections.split(",")], args.seconds,
-                                  load_cores, server_cores, args.retries)
+                                  load_cores, server_cores, args.retries, floor)
     big = None
     if not args.skip_million:
         print(f"bench.speed: every documented query shape at --size {args.million_size:,}")

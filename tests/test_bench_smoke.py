@@ -85,3 +85,49 @@ def test_the_item_benchmark_measures_every_recipe():
     rows = {line.split()[0]: float(line.split()[1]) for line in out.stdout.splitlines()[1:] if line.strip()}
     assert set(rows) == set(create_app(seed=0).state.world.recipes)
     assert all(0 < us < 10_000 for us in rows.values()), rows
+
+
+def test_the_floor_app_answers_the_shape_of_the_page_it_stands_in_for():
+    """bench/floor_app.py is only a floor for the mock's new-collection and pipeline rows if it
+    answers the same page: the same envelope and item keys, as many items, links naming the Host,
+    and (like the mock) the same bytes for the same path and a new page per collection."""
+    import orjson
+
+    from bench.floor_app import FloorApp
+    from bench.profile import call, scope_for
+    from bench.speed import floor_paths, new_collection_paths
+    from mockserver import create_app
+
+    mock_path = next(p for p in new_collection_paths(20, 5_000) if "/usages" in p)
+    captured = {}
+
+    async def fetch(app, path, host):
+        sent = []
+
+        async def receive():
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message):
+            sent.append(message)
+
+        await app(scope_for(path, host), receive, send)
+        return sent[0]["status"], orjson.loads(sent[1]["body"]), sent[1]["body"]
+
+    async def both():
+        captured["mock"] = await fetch(create_app(seed=0), mock_path, "a.test")
+        floor = FloorApp()
+        captured["floor"] = await fetch(floor, floor_paths([mock_path])[0], "a.test")
+        captured["again"] = await fetch(floor, floor_paths([mock_path])[0], "a.test")
+        captured["other"] = await fetch(floor, floor_paths([mock_path.replace("speed-", "speed-9")])[0], "b.test")
+
+    asyncio.run(both())
+    (mock_status, mock_page, _), (floor_status, floor_page, floor_bytes) = captured["mock"], captured["floor"]
+    assert mock_status == floor_status == 200
+    assert floor_page.keys() == mock_page.keys() and floor_page["links"].keys() == mock_page["links"].keys()
+    assert floor_page["meta"]["page"].keys() == mock_page["meta"]["page"].keys()
+    assert len(floor_page["data"]) == min(25, floor_page["meta"]["results"]["total"]) > 0
+    item, mock_item = floor_page["data"][0], mock_page["data"][0]
+    assert item.keys() == mock_item.keys() and item["meta"].keys() == mock_item["meta"].keys()
+    assert floor_page["links"]["first"].startswith("http://a.test/floor/new/")
+    assert captured["again"][2] == floor_bytes
+    assert captured["other"][1]["data"][0]["id"] != item["id"] and "b.test" in captured["other"][1]["links"]["first"]
