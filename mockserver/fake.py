@@ -57,6 +57,7 @@ import hashlib
 import random
 import string
 from functools import lru_cache
+from itertools import islice
 from typing import Any, Callable
 
 from faker import Faker
@@ -1131,8 +1132,8 @@ def unique_code(salt: Any, index: int) -> str:
     if index < combos:
         k = (_code_shift(salt) + index * 37) % combos  # 37 is prime to `combos`: a permutation
         return f"{_PROMO_WORDS[k // len(_CODE_NUMBERS)]}{_CODE_NUMBERS[k % len(_CODE_NUMBERS)]}"
-    first = _block(key_of("code", salt, index), 0)  # draws_for(...)'s first six draws: its first block
-    return "".join([_CODE_ALPHABET[int(u * 36)] for u in first[:6]]) + _base36(index)
+    first = islice(_block(key_of("code", salt, index), 0), 6)  # draws_for(...)'s first six draws: its first block
+    return "".join([_CODE_ALPHABET[int(u * 36)] for u in first]) + _base36(index)
 
 
 _COMBOS = len(_PROMO_WORDS) * len(_CODE_NUMBERS)
