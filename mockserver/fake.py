@@ -226,12 +226,12 @@ class Ctx:
     `rng` is a `draws.Draws` (or anything with `random.Random`'s random/randint/uniform/choice/
     getrandbits): the item's own stream of draws."""
 
-    __slots__ = ("rng", "index", "size", "params", "now_ms", "seed", "world", "obj", "times", "bound",
+    __slots__ = ("rng", "index", "size", "params", "now_ms", "seed", "world", "memo", "obj", "times", "bound",
                  "outer", "override", "edge")
 
     def __init__(self, rng: Any, index: int, size: int, params: dict, now_ms: int, seed: int, world: Any = None,
-                 obj: dict | None = None, times: dict | None = None, bound: dict | None = None,
-                 outer: list | None = None, override: Any = None, edge: bool = False):
+                 memo: dict | None = None, obj: dict | None = None, times: dict | None = None,
+                 bound: dict | None = None, outer: list | None = None, override: Any = None, edge: bool = False):
         self.rng = rng
         self.index = index
         self.size = size
@@ -239,6 +239,9 @@ class Ctx:
         self.now_ms = now_ms
         self.seed = seed
         self.world = world  # gives expressions access to other collections (see dataset.World)
+        # Values the same for every item of the collection (a cycle's offset, a uuid of the path
+        # parameters): the first item computes them, the others read them (`_per_collection`).
+        self.memo = {} if memo is None else memo
         self.obj = {} if obj is None else obj
         self.times = {} if times is None else times
         self.bound = {} if bound is None else bound
@@ -537,7 +540,7 @@ class SchemaCompiler:
             gen = lambda ctx: dig(ctx.bound[binding], attr) if attr else ctx.bound[binding]
             return _source(gen, lambda k: f"{k(dig)}(_c.bound[{k(binding)}], {k(attr)})" if attr else f"_c.bound[{k(binding)}]")
         if "expr" in hint:  # inlined by _straight (an error still names its field: trial.describe)
-            return _simple_expr(compile_expr(hint["expr"], f"<x-faker {prop}>"), hint["expr"])
+            return _memoized(_simple_expr(compile_expr(hint["expr"], f"<x-faker {prop}>"), hint["expr"]))
         if "uuid_from" in hint:
             parts = [_simple_expr(compile_expr(e, f"<x-faker {prop}>"), e) for e in hint["uuid_from"]]
             if len(parts) == 1:
@@ -545,6 +548,7 @@ class SchemaCompiler:
                 gen = lambda ctx: derived_uuid(ctx.seed, only(ctx))
             else:
                 gen = lambda ctx: derived_uuid(ctx.seed, *[part(ctx) for part in parts])
+            gen.per_collection = all(_per_collection(p) for p in parts)  # a code's id: the path's
             return _source(gen, lambda k: f"{k(derived_uuid)}(_c.seed, {', '.join(_call(p, k) for p in parts)})")
         if "timeline" in hint or "after" in hint or "before" in hint:
             return self._time(hint, prop)
@@ -803,6 +807,11 @@ def _one_of(values: list) -> Gen:
 
 
 def _call(gen: Gen, k: Callable[[Any], str]) -> str:
+    text = _call_text(gen, k)
+    return _memo_text(k(gen), text, k) if getattr(gen, "per_collection", False) else text
+
+
+def _call_text(gen: Gen, k: Callable[[Any], str]) -> str:
     source = getattr(gen, "source", None)
     if source is not None:
         return source(k)
@@ -866,9 +875,54 @@ def _time_of(name: str, k: Callable[[Any], str]) -> str:
 
 
 def _cycle_source(length: int, salt: str, k: Callable[[Any], str]) -> str:
-    """`cycle_position(ctx.index, ctx.seed, ctx.params, length, salt)`, inlined."""
-    return (f"(_c.index * {CYCLE_STRIDE} + {k(_cycle_offset)}(_c.seed, tuple(sorted(_c.params.items())), {k(salt)}, "
-            f"{length})) % {length}")
+    """`cycle_position(ctx.index, ctx.seed, ctx.params, length, salt)`, inlined, the offset (of the
+    seed and the path parameters) read from the collection's memo."""
+    offset = f"{k(_cycle_offset)}(_c.seed, tuple(sorted(_c.params.items())), {k(salt)}, {length})"
+    return f"(_c.index * {CYCLE_STRIDE} + {_memo_text(k(f'cycle {salt} {length}'), offset, k)}) % {length}"
+
+
+_IMMUTABLE = (str, int, float, bool, type(None))
+
+
+def _keep(memo: dict, key: Any, value: Any) -> Any:
+    """`value`, kept in the collection's memo where it is immutable: two items never share a list
+    (an item may be edited in place)."""
+    if type(value) in _IMMUTABLE:
+        memo[key] = value
+    return value
+
+
+def _memo_text(key: str, text: str, k: Callable[[Any], str]) -> str:
+    """`text` (a value of the collection alone) evaluated by the first item that needs it, then read
+    from the memo (`_q`, the context's `memo`). An error is not kept: each item raises it again."""
+    return f"(_q[{key}] if {key} in _q else {k(_keep)}(_q, {key}, {text}))"
+
+
+# The names of an expression whose value is the same for every item of a collection (the memo is
+# per collection, and `seed` and `now_ms` per world): those, literals, the pure helpers and builtins.
+_COLLECTION_NAMES = frozenset({"params", "seed", "size", "now_ms", "True", "False", "None", *SAFE_BUILTINS,
+                               *_GLOBAL_HELPERS})
+
+
+def _per_collection(gen: Gen) -> bool:
+    """Whether a compiled expression depends on nothing but the collection: no draws, no index, no
+    other field, no other collection (`world`)."""
+    tree = getattr(gen, "expression", None)
+    if tree is None:
+        return False
+    loaded = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    local = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+    local |= {n.arg for n in ast.walk(tree) if isinstance(n, ast.arg)}
+    return loaded - local <= _COLLECTION_NAMES
+
+
+def _memoized(gen: Gen) -> Gen:
+    """Mark an expression of the collection alone that calls something (a literal, a parameter or
+    `seed` cost less than the memo's lookup) to be computed once per collection."""
+    tree = getattr(gen, "expression", None)
+    if _per_collection(gen) and any(isinstance(n, ast.Call) for n in ast.walk(tree)):
+        gen.per_collection = True
+    return gen
 
 
 def _value_lines(gen: Gen, k: Callable[[Any], str]) -> list[str]:
@@ -972,6 +1026,8 @@ def _straight(fields: list, binds: list, compiler: "SchemaCompiler", slow: Gen, 
     lines = ["def make(_c):", f"    if {guard}:", "        return _slow(_c)"]
     if any("_r" in line for line in body):
         lines.append("    _r = _c.rng.stream()")
+    if any("_q[" in line for line in body):
+        lines.append("    _q = _c.memo")
     lines += [f"    {line}" for line in body] + ["    return _v"]
     exec(compile("\n".join(lines) + "\n", f"{__file__}:{label}", "exec"), namespace)  # noqa: S102 - our own source
     make = namespace["make"]
