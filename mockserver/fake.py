@@ -66,7 +66,8 @@ from . import pyast
 from .dotted import dig
 from .draws import Draws, _block, draws_for, key_of
 from .times import FORMATS, format_time, parse_time_ms
-from .times import _DAYS as times_days, _MINUTES as times_minutes, _day as times_day
+from .times import _DAYS as times_days, _MILLIS as times_millis, _MINUTES as times_minutes, _SECONDS as times_seconds
+from .times import _day as times_day
 
 Gen = Callable[["Ctx"], Any]
 OMIT = object()  # sentinel: leave this property out
@@ -120,13 +121,14 @@ _HEX52 = float(1 << 52)
 def random_uuid(random: Callable[[], float]) -> str:
     """A version-4 UUID from three draws (122 random bits, as uuid4 has)."""
     a, b, c = int(random() * _HEX52), int(random() * _HEX52), int(random() * _HEX52)
-    return _UUID_TEXT % (a >> 20, (a >> 4) & 0xFFFF, (a & 15) << 8 | b >> 44, "89ab"[c & 3], (b >> 32) & 0xFFF,
-                         b & 0xFFFFFFFF, c >> 36)
+    h = _UUID_HEX % (a, b, c >> 36)
+    return f"{h[:8]}-{h[8:12]}-4{h[12:15]}-{'89ab'[c & 3]}{h[15:18]}-{h[18:]}"
 
 
-# The 39 hex digits of a, b, c (13 each) cut as 8-4-[4]3-[v]3-12, one formatting: a's first 8, its
-# next 4, its last and b's first 2, b's next 3, b's last 8 and c's first 4 (c's low bits: v).
-_UUID_TEXT = "%08x-%04x-4%03x-%s%03x-%08x%04x"
+# The hex digits of a and b (13 each) and c's first 4, one formatting, cut as 8-4-[4]3-[v]3-12: a's
+# first 8, its next 4, its last and b's first 2, b's next 3, b's last 8 and c's 4 (c's low bits: v).
+# Slicing one formatted text costs less than formatting seven fields.
+_UUID_HEX = "%013x%013x%04x"
 
 
 def derived_uuid(*parts: Any) -> str:
@@ -697,8 +699,8 @@ class SchemaCompiler:
             gen = lambda ctx: random_uuid(ctx.rng.random)
             gen.lines = lambda k: [  # random_uuid's statements
                 f"_u1 = int(_r() * {_HEX52!r})", f"_u2 = int(_r() * {_HEX52!r})", f"_u3 = int(_r() * {_HEX52!r})",
-                f'_v = {_UUID_TEXT!r} % (_u1 >> 20, (_u1 >> 4) & 65535, (_u1 & 15) << 8 | _u2 >> 44, "89ab"[_u3 & 3], '
-                '(_u2 >> 32) & 4095, _u2 & 4294967295, _u3 >> 36)']
+                f"_h = {_UUID_HEX!r} % (_u1, _u2, _u3 >> 36)",
+                "_v = f\"{_h[:8]}-{_h[8:12]}-4{_h[12:15]}-{'89ab'[_u3 & 3]}{_h[15:18]}-{_h[18:]}\""]
             return gen
         if fmt == "date-time":
             return self._time({"after": [], "within": 365 * 86400}, prop)
@@ -848,11 +850,11 @@ def _guarded(block: Callable[[], list[str]], k: "_Names") -> list[str]:
             f"    {k(_labelled(labels.pop()))}(_e)"]
 
 
-_CLOCKS = {  # times.format_ms and its kin as statements on _v (epoch ms): (first step, pattern, arguments)
-    "ms": ("_s, _ms = {divmod}(_v, 1000)", "%sT%s:%02d.%03dZ", "_s, _ms"),
-    "s": ("_s = _v // 1000", "%sT%s:%02dZ", "_s"),
-    "us": ("_s, _ms = {divmod}(_v, 1000)", "%sT%s:%02d.%03d000Z", "_s, _ms"),
-    "sql": ("_s = _v // 1000", "%s %s:%02d", "_s"),
+_CLOCKS = {  # times.format_ms and its kin as statements on _v (epoch ms): (first step, the text's shape)
+    "ms": ("_s, _ms = {divmod}(_v, 1000)", "{day}T{minute}:{second}.{milli}Z"),
+    "s": ("_s = _v // 1000", "{day}T{minute}:{second}Z"),
+    "us": ("_s, _ms = {divmod}(_v, 1000)", "{day}T{minute}:{second}.{milli}000Z"),
+    "sql": ("_s = _v // 1000", "{day} {minute}:{second}"),
 }
 
 
@@ -860,10 +862,11 @@ def _format_lines(style: str, fmt: Callable[[int], str], k: Callable[[Any], str]
     """`_v = fmt(_v)` for a time style, the formatter's arithmetic inlined where times.py has it."""
     if style not in _CLOCKS or FORMATS.get(style) is not fmt:
         return [f"_v = {k(fmt)}(_v)"]
-    first, pattern, args = _CLOCKS[style]
+    first, shape = _CLOCKS[style]
     days, dm = k(times_days), k(divmod)
-    return [first.format(divmod=dm), f"_d, _s = {dm}(_s, 86400)", f"_m, _s = {dm}(_s, 60)",
-            f"_v = {pattern!r} % ({days}[_d] if _d in {days} else {k(times_day)}(_d), {k(times_minutes)}[_m], {args})"]
+    text = shape.format(day=f"{{{days}[_d] if _d in {days} else {k(times_day)}(_d)}}", minute=f"{{{k(times_minutes)}[_m]}}",
+                        second=f"{{{k(times_seconds)}[_s]}}", milli=f"{{{k(times_millis)}[_ms]}}")
+    return [first.format(divmod=dm), f"_d, _s = {dm}(_s, 86400)", f"_m, _s = {dm}(_s, 60)", f"_v = f{text!r}"]
 
 
 def _time_of(name: str, k: Callable[[Any], str]) -> str:
