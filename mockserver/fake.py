@@ -787,7 +787,11 @@ class SchemaCompiler:
 # - `expr:` hints inlined (`compile_expr` keeps the source it compiled, its names bound from the
 #   function's locals), each statement in a `try` whose handler re-raises through a frame named
 #   as the expression, so an error still names its field (trial.describe);
-# - an omit check only where a field has `omit_if`; `skip:` fields not there at all.
+# - an omit check only where a field has `omit_if`; `skip:` fields not there at all;
+# - values of the collection alone (a cycle's offset, a `uuid_from` or an `expr` of the path
+#   parameters) computed by the first item that needs them and read from `_q` (`ctx.memo`, one
+#   dict per collection: dataset.World._stem) by the others; pure, so no item depends on which
+#   item came first.
 #
 # The draws are the same calls in the same order on the same stream, so the values are byte for
 # byte the loop's (tests/test_item_speed_equivalence.py holds digests recorded before). What the
