@@ -267,10 +267,8 @@ class World:
         if cached is not None or collection.merged is not None or recipe.identity_prefix is None or collection.scenario:
             items = collection.items()
             return lambda i: str(dig(items[i], recipe.identity))
-        base = collection_key(self.seed, recipe.id, *collection.key, collection.size, collection.scenario)
-        params, partial, size, identity = collection.params_items, recipe.identity_prefix, collection.size, recipe.identity
-        return lambda i: str(dig(partial(Ctx(Draws(item_key(base, i)), i, size, dict(params), self.now_ms, self.seed, self)),
-                                 identity))
+        partial, identity, ctx = recipe.identity_prefix, recipe.identity, collection.item_ctx
+        return lambda i: str(dig(partial(ctx(i)), identity))
 
     def _identities(self, collection: "Collection") -> list:
         """The items of a collection as far as their identity: generated only up to it (a prefix of
@@ -279,10 +277,8 @@ class World:
         cached = self.materialized.get(collection.cache_key)
         if cached is not None or collection.merged is not None or recipe.identity_prefix is None or collection.scenario:
             return collection.items()
-        base = collection_key(self.seed, recipe.id, *collection.key, collection.size, collection.scenario)
-        params, partial = collection.params_items, recipe.identity_prefix
-        return [partial(Ctx(Draws(item_key(base, i)), i, collection.size, dict(params), self.now_ms, self.seed, self))
-                for i in range(collection.size)]
+        partial, ctx = recipe.identity_prefix, collection.item_ctx
+        return [partial(ctx(i)) for i in range(collection.size)]
 
     @lru_cache(maxsize=50_000)
     def _size(self, recipe_id: str, key: tuple) -> int:
@@ -341,13 +337,25 @@ class World:
         return merged
 
     # -- generation and caches --------------------------------------------------------------
+    @lru_cache(maxsize=4096)
+    def _stem(self, recipe_id: str, key: tuple, params_items: tuple, size: int, scenario: str) -> tuple[bytes, dict]:
+        """What the items of one collection share: the key their draws derive from, and the memo of
+        values the same for all of them (fake.py: `Ctx.memo`), filled by the first item that needs
+        each. Both are pure functions of the collection, so caching them changes no data."""
+        return collection_key(self.seed, recipe_id, *key, size, scenario), {}
+
+    def item_ctx(self, recipe_id: str, key: tuple, params_items: tuple, size: int, index: int,
+                 scenario: str = "") -> Ctx:
+        """The context of item `index` of a collection (of its whole item or of a prefix of it)."""
+        base, memo = self._stem(recipe_id, key, params_items, size, scenario)
+        # positional only: keywords cost a quarter of the Ctx
+        return Ctx(Draws(item_key(base, index)), index, size, dict(params_items), self.now_ms, self.seed, self, memo)
+
     def _generate(self, recipe: Recipe, key: tuple, params_items: tuple, size: int, index: int,
                   scenario: str = "", override: Any = None) -> dict:
-        rng = Draws(item_key(collection_key(self.seed, recipe.id, *key, size, scenario), index))
-        if override is None and not scenario:  # positional only: keywords cost a quarter of the Ctx
-            return recipe.generate(Ctx(rng, index, size, dict(params_items), self.now_ms, self.seed, self))
-        ctx = Ctx(rng, index, size, dict(params_items), self.now_ms, self.seed, self,
-                  override=override, edge=scenario == "edge")
+        ctx = self.item_ctx(recipe.id, key, params_items, size, index, scenario)
+        if override is not None or scenario:
+            ctx.override, ctx.edge = override, scenario == "edge"
         return recipe.generate(ctx)
 
     @lru_cache(maxsize=ITEM_CACHE)
@@ -407,11 +415,11 @@ class Collection:
         """Item `index` generated only as far as the top-level property of `field` (the same values
         the whole item has there: a prefix of its draws). A code's `created_at` needs its first
         usage's `used_on`, not the whole usage."""
-        world, recipe = self.world, self.recipe
-        generate = recipe.prefix_for(field.split(".", 1)[0])
-        base = collection_key(world.seed, recipe.id, *self.key, self.size, self.scenario)
-        return generate(Ctx(Draws(item_key(base, index)), index, self.size, dict(self.params_items), world.now_ms,
-                            world.seed, world))
+        return self.recipe.prefix_for(field.split(".", 1)[0])(self.item_ctx(index))
+
+    def item_ctx(self, index: int) -> Ctx:
+        """The context item `index` is generated in (World.item_ctx)."""
+        return self.world.item_ctx(self.recipe.id, self.key, self.params_items, self.size, index, self.scenario)
 
     def slice(self, indices: Iterable[int]) -> list[dict]:
         if self.merged is not None:

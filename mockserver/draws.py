@@ -16,7 +16,7 @@ from functools import lru_cache, partial
 from hashlib import blake2b
 from itertools import chain, count
 from struct import Struct
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 _BLOCK = Struct("<8Q")
 _UNPACK = _BLOCK.unpack
@@ -25,11 +25,16 @@ _INDEX = Struct("<Q")
 _SUFFIXES = tuple(n.to_bytes(4, "little") for n in range(256))  # block numbers as hashed (an item uses a few)
 
 
-def _block(key: bytes, n: int) -> list[float]:
-    """Block n of a stream: eight uniforms in [0, 1), each exact to 53 bits."""
+_TOP_BITS = (11).__rrshift__  # w -> w >> 11: a word's top 53 bits
+_TO_UNIT = _SCALE.__mul__  # exact: the int is below 2**53
+
+
+def _block(key: bytes, n: int) -> Iterator[float]:
+    """Block n of a stream: eight uniforms in [0, 1), each exact to 53 bits. Lazy (maps in C): an
+    item's last block is seldom drawn to the end, and the words it does not draw are never scaled."""
     suffix = _SUFFIXES[n] if n < 256 else n.to_bytes(4, "little")
     # 64 bytes is blake2b's default digest size: not passing it saves a third of the hash call
-    return [(w >> 11) * _SCALE for w in _UNPACK(blake2b(key + suffix).digest())]
+    return map(_TO_UNIT, map(_TOP_BITS, _UNPACK(blake2b(key + suffix).digest())))
 
 
 def key_of(*parts: Any) -> bytes:

@@ -57,6 +57,7 @@ import hashlib
 import random
 import string
 from functools import lru_cache
+from itertools import islice
 from typing import Any, Callable
 
 from faker import Faker
@@ -65,7 +66,8 @@ from . import pyast
 from .dotted import dig
 from .draws import Draws, _block, draws_for, key_of
 from .times import FORMATS, format_time, parse_time_ms
-from .times import _DAYS as times_days, _MINUTES as times_minutes, _day as times_day
+from .times import _DAYS as times_days, _MILLIS as times_millis, _MINUTES as times_minutes, _SECONDS as times_seconds
+from .times import _day as times_day
 
 Gen = Callable[["Ctx"], Any]
 OMIT = object()  # sentinel: leave this property out
@@ -119,13 +121,14 @@ _HEX52 = float(1 << 52)
 def random_uuid(random: Callable[[], float]) -> str:
     """A version-4 UUID from three draws (122 random bits, as uuid4 has)."""
     a, b, c = int(random() * _HEX52), int(random() * _HEX52), int(random() * _HEX52)
-    return _UUID_TEXT % (a >> 20, (a >> 4) & 0xFFFF, (a & 15) << 8 | b >> 44, "89ab"[c & 3], (b >> 32) & 0xFFF,
-                         b & 0xFFFFFFFF, c >> 36)
+    h = _UUID_HEX % (a, b, c >> 36)
+    return f"{h[:8]}-{h[8:12]}-4{h[12:15]}-{'89ab'[c & 3]}{h[15:18]}-{h[18:]}"
 
 
-# The 39 hex digits of a, b, c (13 each) cut as 8-4-[4]3-[v]3-12, one formatting: a's first 8, its
-# next 4, its last and b's first 2, b's next 3, b's last 8 and c's first 4 (c's low bits: v).
-_UUID_TEXT = "%08x-%04x-4%03x-%s%03x-%08x%04x"
+# The hex digits of a and b (13 each) and c's first 4, one formatting, cut as 8-4-[4]3-[v]3-12: a's
+# first 8, its next 4, its last and b's first 2, b's next 3, b's last 8 and c's 4 (c's low bits: v).
+# Slicing one formatted text costs less than formatting seven fields.
+_UUID_HEX = "%013x%013x%04x"
 
 
 def derived_uuid(*parts: Any) -> str:
@@ -225,12 +228,12 @@ class Ctx:
     `rng` is a `draws.Draws` (or anything with `random.Random`'s random/randint/uniform/choice/
     getrandbits): the item's own stream of draws."""
 
-    __slots__ = ("rng", "index", "size", "params", "now_ms", "seed", "world", "obj", "times", "bound",
+    __slots__ = ("rng", "index", "size", "params", "now_ms", "seed", "world", "memo", "obj", "times", "bound",
                  "outer", "override", "edge")
 
     def __init__(self, rng: Any, index: int, size: int, params: dict, now_ms: int, seed: int, world: Any = None,
-                 obj: dict | None = None, times: dict | None = None, bound: dict | None = None,
-                 outer: list | None = None, override: Any = None, edge: bool = False):
+                 memo: dict | None = None, obj: dict | None = None, times: dict | None = None,
+                 bound: dict | None = None, outer: list | None = None, override: Any = None, edge: bool = False):
         self.rng = rng
         self.index = index
         self.size = size
@@ -238,6 +241,9 @@ class Ctx:
         self.now_ms = now_ms
         self.seed = seed
         self.world = world  # gives expressions access to other collections (see dataset.World)
+        # Values the same for every item of the collection (a cycle's offset, a uuid of the path
+        # parameters): the first item computes them, the others read them (`_per_collection`).
+        self.memo = {} if memo is None else memo
         self.obj = {} if obj is None else obj
         self.times = {} if times is None else times
         self.bound = {} if bound is None else bound
@@ -536,7 +542,7 @@ class SchemaCompiler:
             gen = lambda ctx: dig(ctx.bound[binding], attr) if attr else ctx.bound[binding]
             return _source(gen, lambda k: f"{k(dig)}(_c.bound[{k(binding)}], {k(attr)})" if attr else f"_c.bound[{k(binding)}]")
         if "expr" in hint:  # inlined by _straight (an error still names its field: trial.describe)
-            return _simple_expr(compile_expr(hint["expr"], f"<x-faker {prop}>"), hint["expr"])
+            return _memoized(_simple_expr(compile_expr(hint["expr"], f"<x-faker {prop}>"), hint["expr"]))
         if "uuid_from" in hint:
             parts = [_simple_expr(compile_expr(e, f"<x-faker {prop}>"), e) for e in hint["uuid_from"]]
             if len(parts) == 1:
@@ -544,6 +550,7 @@ class SchemaCompiler:
                 gen = lambda ctx: derived_uuid(ctx.seed, only(ctx))
             else:
                 gen = lambda ctx: derived_uuid(ctx.seed, *[part(ctx) for part in parts])
+            gen.per_collection = all(_per_collection(p) for p in parts)  # a code's id: the path's
             return _source(gen, lambda k: f"{k(derived_uuid)}(_c.seed, {', '.join(_call(p, k) for p in parts)})")
         if "timeline" in hint or "after" in hint or "before" in hint:
             return self._time(hint, prop)
@@ -692,8 +699,8 @@ class SchemaCompiler:
             gen = lambda ctx: random_uuid(ctx.rng.random)
             gen.lines = lambda k: [  # random_uuid's statements
                 f"_u1 = int(_r() * {_HEX52!r})", f"_u2 = int(_r() * {_HEX52!r})", f"_u3 = int(_r() * {_HEX52!r})",
-                f'_v = {_UUID_TEXT!r} % (_u1 >> 20, (_u1 >> 4) & 65535, (_u1 & 15) << 8 | _u2 >> 44, "89ab"[_u3 & 3], '
-                '(_u2 >> 32) & 4095, _u2 & 4294967295, _u3 >> 36)']
+                f"_h = {_UUID_HEX!r} % (_u1, _u2, _u3 >> 36)",
+                "_v = f\"{_h[:8]}-{_h[8:12]}-4{_h[12:15]}-{'89ab'[_u3 & 3]}{_h[15:18]}-{_h[18:]}\""]
             return gen
         if fmt == "date-time":
             return self._time({"after": [], "within": 365 * 86400}, prop)
@@ -780,7 +787,11 @@ class SchemaCompiler:
 # - `expr:` hints inlined (`compile_expr` keeps the source it compiled, its names bound from the
 #   function's locals), each statement in a `try` whose handler re-raises through a frame named
 #   as the expression, so an error still names its field (trial.describe);
-# - an omit check only where a field has `omit_if`; `skip:` fields not there at all.
+# - an omit check only where a field has `omit_if`; `skip:` fields not there at all;
+# - values of the collection alone (a cycle's offset, a `uuid_from` or an `expr` of the path
+#   parameters) computed by the first item that needs them and read from `_q` (`ctx.memo`, one
+#   dict per collection: dataset.World._stem) by the others; pure, so no item depends on which
+#   item came first.
 #
 # The draws are the same calls in the same order on the same stream, so the values are byte for
 # byte the loop's (tests/test_item_speed_equivalence.py holds digests recorded before). What the
@@ -802,6 +813,11 @@ def _one_of(values: list) -> Gen:
 
 
 def _call(gen: Gen, k: Callable[[Any], str]) -> str:
+    text = _call_text(gen, k)
+    return _memo_text(k(gen), text, k) if getattr(gen, "per_collection", False) else text
+
+
+def _call_text(gen: Gen, k: Callable[[Any], str]) -> str:
     source = getattr(gen, "source", None)
     if source is not None:
         return source(k)
@@ -838,11 +854,11 @@ def _guarded(block: Callable[[], list[str]], k: "_Names") -> list[str]:
             f"    {k(_labelled(labels.pop()))}(_e)"]
 
 
-_CLOCKS = {  # times.format_ms and its kin as statements on _v (epoch ms): (first step, pattern, arguments)
-    "ms": ("_s, _ms = {divmod}(_v, 1000)", "%sT%s:%02d.%03dZ", "_s, _ms"),
-    "s": ("_s = _v // 1000", "%sT%s:%02dZ", "_s"),
-    "us": ("_s, _ms = {divmod}(_v, 1000)", "%sT%s:%02d.%03d000Z", "_s, _ms"),
-    "sql": ("_s = _v // 1000", "%s %s:%02d", "_s"),
+_CLOCKS = {  # times.format_ms and its kin as statements on _v (epoch ms): (first step, the text's shape)
+    "ms": ("_s, _ms = {divmod}(_v, 1000)", "{day}T{minute}:{second}.{milli}Z"),
+    "s": ("_s = _v // 1000", "{day}T{minute}:{second}Z"),
+    "us": ("_s, _ms = {divmod}(_v, 1000)", "{day}T{minute}:{second}.{milli}000Z"),
+    "sql": ("_s = _v // 1000", "{day} {minute}:{second}"),
 }
 
 
@@ -850,10 +866,11 @@ def _format_lines(style: str, fmt: Callable[[int], str], k: Callable[[Any], str]
     """`_v = fmt(_v)` for a time style, the formatter's arithmetic inlined where times.py has it."""
     if style not in _CLOCKS or FORMATS.get(style) is not fmt:
         return [f"_v = {k(fmt)}(_v)"]
-    first, pattern, args = _CLOCKS[style]
+    first, shape = _CLOCKS[style]
     days, dm = k(times_days), k(divmod)
-    return [first.format(divmod=dm), f"_d, _s = {dm}(_s, 86400)", f"_m, _s = {dm}(_s, 60)",
-            f"_v = {pattern!r} % ({days}[_d] if _d in {days} else {k(times_day)}(_d), {k(times_minutes)}[_m], {args})"]
+    text = shape.format(day=f"{{{days}[_d] if _d in {days} else {k(times_day)}(_d)}}", minute=f"{{{k(times_minutes)}[_m]}}",
+                        second=f"{{{k(times_seconds)}[_s]}}", milli=f"{{{k(times_millis)}[_ms]}}")
+    return [first.format(divmod=dm), f"_d, _s = {dm}(_s, 86400)", f"_m, _s = {dm}(_s, 60)", f"_v = f{text!r}"]
 
 
 def _time_of(name: str, k: Callable[[Any], str]) -> str:
@@ -865,9 +882,54 @@ def _time_of(name: str, k: Callable[[Any], str]) -> str:
 
 
 def _cycle_source(length: int, salt: str, k: Callable[[Any], str]) -> str:
-    """`cycle_position(ctx.index, ctx.seed, ctx.params, length, salt)`, inlined."""
-    return (f"(_c.index * {CYCLE_STRIDE} + {k(_cycle_offset)}(_c.seed, tuple(sorted(_c.params.items())), {k(salt)}, "
-            f"{length})) % {length}")
+    """`cycle_position(ctx.index, ctx.seed, ctx.params, length, salt)`, inlined, the offset (of the
+    seed and the path parameters) read from the collection's memo."""
+    offset = f"{k(_cycle_offset)}(_c.seed, tuple(sorted(_c.params.items())), {k(salt)}, {length})"
+    return f"(_c.index * {CYCLE_STRIDE} + {_memo_text(k(f'cycle {salt} {length}'), offset, k)}) % {length}"
+
+
+_IMMUTABLE = (str, int, float, bool, type(None))
+
+
+def _keep(memo: dict, key: Any, value: Any) -> Any:
+    """`value`, kept in the collection's memo where it is immutable: two items never share a list
+    (an item may be edited in place)."""
+    if type(value) in _IMMUTABLE:
+        memo[key] = value
+    return value
+
+
+def _memo_text(key: str, text: str, k: Callable[[Any], str]) -> str:
+    """`text` (a value of the collection alone) evaluated by the first item that needs it, then read
+    from the memo (`_q`, the context's `memo`). An error is not kept: each item raises it again."""
+    return f"(_q[{key}] if {key} in _q else {k(_keep)}(_q, {key}, {text}))"
+
+
+# The names of an expression whose value is the same for every item of a collection (the memo is
+# per collection, and `seed` and `now_ms` per world): those, literals, the pure helpers and builtins.
+_COLLECTION_NAMES = frozenset({"params", "seed", "size", "now_ms", "True", "False", "None", *SAFE_BUILTINS,
+                               *_GLOBAL_HELPERS})
+
+
+def _per_collection(gen: Gen) -> bool:
+    """Whether a compiled expression depends on nothing but the collection: no draws, no index, no
+    other field, no other collection (`world`)."""
+    tree = getattr(gen, "expression", None)
+    if tree is None:
+        return False
+    loaded = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    local = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+    local |= {n.arg for n in ast.walk(tree) if isinstance(n, ast.arg)}
+    return loaded - local <= _COLLECTION_NAMES
+
+
+def _memoized(gen: Gen) -> Gen:
+    """Mark an expression of the collection alone that calls something (a literal, a parameter or
+    `seed` cost less than the memo's lookup) to be computed once per collection."""
+    tree = getattr(gen, "expression", None)
+    if _per_collection(gen) and any(isinstance(n, ast.Call) for n in ast.walk(tree)):
+        gen.per_collection = True
+    return gen
 
 
 def _value_lines(gen: Gen, k: Callable[[Any], str]) -> list[str]:
@@ -971,6 +1033,8 @@ def _straight(fields: list, binds: list, compiler: "SchemaCompiler", slow: Gen, 
     lines = ["def make(_c):", f"    if {guard}:", "        return _slow(_c)"]
     if any("_r" in line for line in body):
         lines.append("    _r = _c.rng.stream()")
+    if any("_q[" in line for line in body):
+        lines.append("    _q = _c.memo")
     lines += [f"    {line}" for line in body] + ["    return _v"]
     exec(compile("\n".join(lines) + "\n", f"{__file__}:{label}", "exec"), namespace)  # noqa: S102 - our own source
     make = namespace["make"]
@@ -1131,8 +1195,8 @@ def unique_code(salt: Any, index: int) -> str:
     if index < combos:
         k = (_code_shift(salt) + index * 37) % combos  # 37 is prime to `combos`: a permutation
         return f"{_PROMO_WORDS[k // len(_CODE_NUMBERS)]}{_CODE_NUMBERS[k % len(_CODE_NUMBERS)]}"
-    first = _block(key_of("code", salt, index), 0)  # draws_for(...)'s first six draws: its first block
-    return "".join([_CODE_ALPHABET[int(u * 36)] for u in first[:6]]) + _base36(index)
+    first = islice(_block(key_of("code", salt, index), 0), 6)  # draws_for(...)'s first six draws: its first block
+    return "".join([_CODE_ALPHABET[int(u * 36)] for u in first]) + _base36(index)
 
 
 _COMBOS = len(_PROMO_WORDS) * len(_CODE_NUMBERS)

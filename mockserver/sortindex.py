@@ -29,9 +29,7 @@ from collections import OrderedDict
 from typing import Any
 
 from .dotted import getter
-from .draws import Draws, collection_key, item_key
 from .errors import Problem, RequestError
-from .fake import Ctx
 from .query import Condition, Page, Query, SortKey
 
 INLINE_MAX = 50_000  # items a request may generate itself (about 1-2 s on one core)
@@ -140,11 +138,10 @@ def build(collection: Any, lo: int, hi: int, rest: tuple[Condition, ...], order:
           progress=lambda n: None) -> array:
     """The positions in [lo, hi) whose items meet `rest`, in `order` (nulls last ascending; ties in
     generation order): what filtering and sorting the materialized items gives, item for item."""
-    world, recipe = collection.world, collection.recipe
+    recipe = collection.recipe
     head = needed_heads(recipe, [c.field for c in rest] + [k.field for k in order])
     generate = recipe.prefix_for(head) if head else recipe.generate
-    base = collection_key(world.seed, recipe.id, *collection.key, collection.size, collection.scenario)
-    params, size, now_ms, seed = collection.params_items, collection.size, world.now_ms, world.seed
+    ctx = collection.item_ctx
     tests = [(c, getter(c.field)) for c in rest]
     reads = [getter(k.field) for k in order]
     # Column by column, not a tuple per item: a million (position, value) tuples would cost three
@@ -153,7 +150,7 @@ def build(collection: Any, lo: int, hi: int, rest: tuple[Condition, ...], order:
     columns: list[list] = [[] for _ in order]
     sleep = time.sleep
     for i in range(lo, hi):
-        item = generate(Ctx(Draws(item_key(base, i)), i, size, dict(params), now_ms, seed, world))
+        item = generate(ctx(i))
         if all(c.holds(get(item)) for c, get in tests):
             positions.append(i)
             for column, read in zip(columns, reads):
