@@ -159,7 +159,8 @@ SCENARIO_SIZES = {"empty": 0, "large": 10_000, "edge": 101}  # 101: the last pag
 
 # Cache bounds. An item is 1-3 KB (ops' 20 fields the most), so the item caches are the large ones;
 # RSS stays under 300 MB with all of them full (bench/speed.py's RSS run measures it).
-ITEM_CACHE = 20_000  # generated items, by (collection, index): pages a client walks again
+ITEM_CACHE = 10_000  # generated items, by (collection, index): single items (bisect, first/last, listings)
+PAGE_ITEMS = 20_000  # items of pages, by (collection, window): pages a client walks again
 MATERIALIZED_ITEMS = 60_000  # items of whole collections (filters and sorts): one of INLINE_MAX fits
 RESPONSE_BYTES = 32 * 1024 * 1024  # rendered bodies (gzip copies besides)
 SELECTION_POSITIONS = 4_000_000  # filtered/sorted positions, 16 MB
@@ -190,6 +191,7 @@ class World:
         self.responses = response_cache(RESPONSE_BYTES)  # rendered bytes
         self.fast_responses = fastpath.cache()  # the same bytes as sent, for fastpath.py
         self.selections = WeightedLRU(SELECTION_POSITIONS)  # filtered and sorted positions (4 bytes each), by query
+        self.pages = WeightedLRU(PAGE_ITEMS)  # the items of a page (a range of indexes), bounded by items held
         self.materialized = WeightedLRU(cache_items)  # whole collections, bounded by items held
         self.listed = WeightedLRU(LISTED_IDENTITIES)  # parent (recipe, key) -> its identities (`listed_in`)
         self._listing: set = set()  # parents being listed right now
@@ -311,6 +313,7 @@ class World:
         self.responses.clear()
         self.fast_responses.clear()
         self.selections.clear()
+        self.pages.clear()
         self.materialized.clear()
         self.listed.clear()
         self.sort_indexes.clear()
@@ -357,6 +360,20 @@ class World:
         if override is not None or scenario:
             ctx.override, ctx.edge = override, scenario == "edge"
         return recipe.generate(ctx)
+
+    def page(self, collection: "Collection", span: range) -> list[dict]:
+        """The items at a range of indexes, kept as one entry: a page walked again is one lookup,
+        not one per item, and a new page is generated without filling the per-item cache (its
+        puts and evictions cost about 1.5 us an item). A list of its own each time: a caller
+        may reorder or cut it (misbehave.py)."""
+        key = (collection.recipe.id, collection.key, collection.params_items, collection.size, collection.scenario,
+               span.start, span.stop, span.step)
+        items = self.pages.get(key)
+        if items is None:
+            recipe, size, scenario = collection.recipe, collection.size, collection.scenario
+            items = [self._generate(recipe, collection.key, collection.params_items, size, i, scenario) for i in span]
+            self.pages.put(key, items)
+        return list(items)
 
     @lru_cache(maxsize=ITEM_CACHE)
     def item(self, recipe_id: str, key: tuple, params_items: tuple, size: int, index: int, scenario: str = "") -> dict:
@@ -424,6 +441,8 @@ class Collection:
     def slice(self, indices: Iterable[int]) -> list[dict]:
         if self.merged is not None:
             return [self.merged[i] for i in indices]
+        if type(indices) is range:  # a page in index order (or its reverse): kept whole (World.page)
+            return self.world.page(self, indices)
         item, args = self.world.item, (self.recipe.id, self.key, self.params_items, self.size)
         return [item(*args, i, self.scenario) for i in indices]
 
