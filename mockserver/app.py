@@ -142,6 +142,9 @@ class OperationEndpoint:
         self.documented = {int(s) for s in op.responses if s.isdigit()}
         self.name = f"{op.spec.name}:{op.operation_id}"
         self.cache = world.responses
+        # One bound method, made at start-up, for every answer fastpath.py keeps (a new one each
+        # time would be one more object a kept answer that every full collection scans).
+        self.kept_check = self.credentials_hold if self.validator.security else None
 
     async def __call__(self, scope, receive, send) -> None:
         if self.controls.scripts.rules:  # fault scripts answer first; `serve` is the operation's own answer
@@ -190,7 +193,7 @@ class OperationEndpoint:
         if cacheable and rule is None and status != 503:  # the same request may be answered by fastpath.py
             scope[fastpath.MARK] = ((request.method, request.path, request.query, self.name, status,
                                      rendering.parameters, rendering.warnings),
-                                    self.credentials_hold if self.validator.security else None, start, sent)
+                                    self.kept_check, start, sent)
         await send(start)
         await send(sent)
 
