@@ -10,9 +10,10 @@ connections. Two changes, both standard library:
   moves to the permanent generation and is never scanned again;
 - a full collection at most every 5,000 generation-1 collections (the default is 10): with the
   ticks below, once in some 80,000 pipeline requests (a minute at full speed), a 100-150 ms
-  pause (in-process, after 30,000 new collections: some 88,000 live tracked objects (242,000 before),
-  60,000 of them the item cache's; it was 190-260 ms before the caches' keys, listings, journal
-  entries and renderings were made of objects the collector does not track). Cache entries are freed by reference counting when evicted (they form no cycles), so
+  pause. In-process after 30,000 new collections: some 88,000 live tracked objects, 60,000 of
+  them the item cache's (242,000 and 190-260 ms before the caches' keys, listings, journal
+  entries and renderings were made of objects the collector does not track). Cache entries are
+  freed by reference counting when evicted (they form no cycles), so
   little waits for the full collection; it still runs, and garbage cycles are still collected;
 - a generation-1 collection every 2 generation-0 ones (the default is 10).
 
