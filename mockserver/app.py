@@ -33,7 +33,7 @@ from .dataset import DEFAULT_NOW, World
 from .dialects import Dialect, Rendered, RequestInfo, dialect_for
 from .errors import Problem, RequestError
 from .incoming import Incoming
-from .journal import Journal
+from .journal import Journal, frozen_parameters
 from .pipeline import select
 from .plain import PlainEndpoint, plan_spec
 from .responses import Rendering
@@ -142,6 +142,9 @@ class OperationEndpoint:
         self.documented = {int(s) for s in op.responses if s.isdigit()}
         self.name = f"{op.spec.name}:{op.operation_id}"
         self.cache = world.responses
+        # One bound method, made at start-up, for every answer fastpath.py keeps (a new one each
+        # time would be one more object a kept answer that every full collection scans).
+        self.kept_check = self.credentials_hold if self.validator.security else None
 
     async def __call__(self, scope, receive, send) -> None:
         if self.controls.scripts.rules:  # fault scripts answer first; `serve` is the operation's own answer
@@ -181,7 +184,7 @@ class OperationEndpoint:
         if 200 <= status < 300:
             status, body = self.representation(rendering, headers, raw)
         self.journal.add(request.method, request.path, request.query, self.name, status,
-                         rendering.parameters, list(rendering.warnings), rule=rule)
+                         rendering.parameters, rendering.warnings, rule=rule)
         if not (status < 200 or status in (204, 304)):
             raw.append((b"content-length", str(len(body)).encode("latin-1")))
         raw.append((b"content-type", _content_type(rendering.media_type)))
@@ -189,8 +192,8 @@ class OperationEndpoint:
         sent = {"type": "http.response.body", "body": body}
         if cacheable and rule is None and status != 503:  # the same request may be answered by fastpath.py
             scope[fastpath.MARK] = ((request.method, request.path, request.query, self.name, status,
-                                     rendering.parameters, tuple(rendering.warnings)),
-                                    self.credentials_hold if self.validator.security else None, start, sent)
+                                     rendering.parameters, rendering.warnings),
+                                    self.kept_check, start, sent)
         await send(start)
         await send(sent)
 
@@ -237,7 +240,7 @@ class OperationEndpoint:
     @staticmethod
     def rendering(status: int, body: bytes, media_type: str, headers: tuple, request: Incoming,
                   warnings: list[str]) -> Rendering:
-        return Rendering(status, body, media_type, headers, request.parameters(), tuple(warnings))
+        return Rendering(status, body, media_type, headers, frozen_parameters(request.parameters()), tuple(warnings))
 
     def authenticate(self, request: Incoming) -> None:
         """401 unless one documented scheme's credentials came (and are the pinned `--token`)."""

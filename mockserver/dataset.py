@@ -109,12 +109,17 @@ class _Listing:
     """A parent's identities, listed only as far as a question needed: a code listed tenth costs ten
     identities, not the promotion's eighty (the rest are listed when a later question needs them).
     Where the identity has an inverse (`index_of`: identity -> the one index that can make it), a
-    question costs that index's identity alone."""
+    question costs that index's identity alone.
+
+    Thousands of listings stay in `World.listed`, so each is few objects the collector tracks: its
+    source and inverse are small objects of plain fields (closures were 13 tracked objects a
+    listing: functions, cells, their tuples), and `seen` is a dict of strings (keys only), which
+    the collector stops tracking, where a set is tracked and scanned in every full collection."""
 
     __slots__ = ("source", "size", "seen", "next", "index_of")
 
     def __init__(self, source, size: int, index_of=None):
-        self.source, self.size, self.seen, self.next, self.index_of = source, size, set(), 0, index_of
+        self.source, self.size, self.seen, self.next, self.index_of = source, size, {}, 0, index_of
 
     def __len__(self) -> int:  # its weight in the LRU: the identities it may come to hold
         return max(self.size, 1)
@@ -134,14 +139,55 @@ class _Listing:
             else:
                 if index is None or self.source(index) != wanted:
                     return False
-                self.seen.add(wanted)  # asked again, it is a set lookup
+                self.seen[wanted] = None  # asked again, it is a lookup
                 return True
         while wanted not in self.seen and self.next < self.size:
-            self.seen.add(self.source(self.next))
+            self.seen[self.source(self.next)] = None
             self.next += 1
         if self.done:
             self.source = None  # the items or prefixes it read are no longer held
         return wanted in self.seen
+
+
+class _Inverse:
+    """identity -> the index that makes it, for one collection's path parameters (a closure, in
+    a cache, would be three tracked objects; this is one, and its dict of strings is untracked)."""
+
+    __slots__ = ("index_of", "params")
+
+    def __init__(self, index_of, params: dict):
+        self.index_of, self.params = index_of, params
+
+    def __call__(self, wanted: str, size: int):
+        return self.index_of(self.params, wanted, size)
+
+
+class _ItemIdentities:
+    """Identity of item i, read from the collection's items (they are at hand)."""
+
+    __slots__ = ("items", "identity")
+
+    def __init__(self, items: list, identity: str):
+        self.items, self.identity = items, identity
+
+    def __call__(self, i: int) -> str:
+        return str(dig(self.items[i], self.identity))
+
+
+class _PrefixIdentities:
+    """Identity of item i, from a prefix of its draws (the identity field alone: the same value the
+    whole item has). Plain fields: the parameters as a tuple of strings, which is not tracked."""
+
+    __slots__ = ("world", "partial", "collection", "scenario", "identity")
+
+    def __init__(self, world: "World", partial, recipe_id: str, key: tuple, params: tuple, size: int, scenario: str,
+                 identity: str):
+        self.world, self.partial, self.identity = world, partial, identity
+        self.collection = (recipe_id, key, params, size)  # World.item_ctx's arguments before the index
+        self.scenario = scenario
+
+    def __call__(self, i: int) -> str:
+        return str(dig(self.partial(self.world.item_ctx(*self.collection, i, self.scenario)), self.identity))
 
 
 @dataclass(frozen=True)
@@ -164,6 +210,7 @@ PAGE_ITEMS = 20_000  # items of pages, by (collection, window): pages a client w
 MATERIALIZED_ITEMS = 60_000  # items of whole collections (filters and sorts): one of INLINE_MAX fits
 RESPONSE_BYTES = 32 * 1024 * 1024  # rendered bodies (gzip copies besides)
 SELECTION_POSITIONS = 4_000_000  # filtered/sorted positions, 16 MB
+SIZE_CACHE = 50_000  # collection sizes, by (recipe, key): a few bytes each
 LISTED_IDENTITIES = 200_000  # identities of parents asked about by `listed_in` (a few thousand promotions)
 
 
@@ -196,6 +243,11 @@ class World:
         self.listed = WeightedLRU(LISTED_IDENTITIES)  # parent (recipe, key) -> its identities (`listed_in`)
         self._listing: set = set()  # parents being listed right now
         self.sort_indexes = SortIndexes()  # sorts/filters over collections too large to generate per request
+        # Per world, so that their keys hold plain values alone (an lru_cache on a method keys with
+        # `self`: a tracked tuple per entry, scanned by every full collection, gcpolicy.py)
+        self._size = lru_cache(maxsize=SIZE_CACHE)(self._size_of)  # (recipe id, key) -> size
+        self.item = lru_cache(maxsize=ITEM_CACHE)(self._item)  # (collection, index) -> item
+        self._stem = lru_cache(maxsize=4096)(self._stem_of)  # collection -> (draw key, memo)
 
     def recipe_for(self, op: Operation) -> Recipe:
         return self.recipes[f"{op.spec.name}:{op.operation_id}"]
@@ -259,7 +311,7 @@ class World:
         index_of = collection.recipe.identity_index
         if index_of is None or collection.merged is not None or collection.scenario:
             return None
-        return lambda wanted, size: index_of(params, wanted, size)
+        return _Inverse(index_of, params)
 
     def _identity_source(self, collection: "Collection"):
         """Identity of item i of a collection: from the items when at hand, else from a prefix of
@@ -267,10 +319,9 @@ class World:
         recipe = collection.recipe
         cached = self.materialized.get(collection.cache_key)
         if cached is not None or collection.merged is not None or recipe.identity_prefix is None or collection.scenario:
-            items = collection.items()
-            return lambda i: str(dig(items[i], recipe.identity))
-        partial, identity, ctx = recipe.identity_prefix, recipe.identity, collection.item_ctx
-        return lambda i: str(dig(partial(ctx(i)), identity))
+            return _ItemIdentities(collection.items(), recipe.identity)
+        return _PrefixIdentities(self, recipe.identity_prefix, recipe.id, collection.key, collection.params_items,
+                                 collection.size, collection.scenario, recipe.identity)
 
     def _identities(self, collection: "Collection") -> list:
         """The items of a collection as far as their identity: generated only up to it (a prefix of
@@ -282,8 +333,10 @@ class World:
         partial, ctx = recipe.identity_prefix, collection.item_ctx
         return [partial(ctx(i)) for i in range(collection.size)]
 
-    @lru_cache(maxsize=50_000)
-    def _size(self, recipe_id: str, key: tuple) -> int:
+    def _size_of(self, recipe_id: str, key: tuple) -> int:
+        """A collection's size, cached per world by `_size` (set up in __init__): its keys hold
+        strings alone, which the collector stops tracking; an lru_cache on the method keyed with
+        `self` too kept one tracked tuple per collection (50,000 of them) in every full collection."""
         return self.recipes[recipe_id].size_rule.size_for(self.seed, recipe_id, *key)
 
     def entity(self, spec_name: str, entity: str, key: Any) -> dict:
@@ -309,7 +362,7 @@ class World:
 
     def clear_caches(self) -> None:
         """Pins change what collections hold, and items (a code's remaining uses) depend on other collections."""
-        World.item.cache_clear()
+        self.item.cache_clear()
         self.responses.clear()
         self.fast_responses.clear()
         self.selections.clear()
@@ -340,11 +393,10 @@ class World:
         return merged
 
     # -- generation and caches --------------------------------------------------------------
-    @lru_cache(maxsize=4096)
-    def _stem(self, recipe_id: str, key: tuple, params_items: tuple, size: int, scenario: str) -> tuple[bytes, dict]:
+    def _stem_of(self, recipe_id: str, key: tuple, params_items: tuple, size: int, scenario: str) -> tuple[bytes, dict]:
         """What the items of one collection share: the key their draws derive from, and the memo of
         values the same for all of them (fake.py: `Ctx.memo`), filled by the first item that needs
-        each. Both are pure functions of the collection, so caching them changes no data."""
+        each. Both are pure functions of the collection, so caching them (`_stem`) changes no data."""
         return collection_key(self.seed, recipe_id, *key, size, scenario), {}
 
     def item_ctx(self, recipe_id: str, key: tuple, params_items: tuple, size: int, index: int,
@@ -375,8 +427,7 @@ class World:
             self.pages.put(key, items)
         return list(items)
 
-    @lru_cache(maxsize=ITEM_CACHE)
-    def item(self, recipe_id: str, key: tuple, params_items: tuple, size: int, index: int, scenario: str = "") -> dict:
+    def _item(self, recipe_id: str, key: tuple, params_items: tuple, size: int, index: int, scenario: str = "") -> dict:
         return self._generate(self.recipes[recipe_id], key, params_items, size, index, scenario)
 
     def materialize(self, collection: "Collection") -> list[dict]:

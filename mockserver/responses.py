@@ -26,7 +26,10 @@ class _once:
     def __get__(self, instance, owner=None):
         if instance is None:
             return self
-        value = instance.__dict__[self.name] = self.func(instance)  # frozen: past __setattr__, as cached_property does
+        value = self.func(instance)
+        # Frozen: past the dataclass's __setattr__. Not through `instance.__dict__`, which would make
+        # the instance's attributes a dict of their own: one more tracked object a cached rendering.
+        object.__setattr__(instance, self.name, value)
         return value
 
 
@@ -36,7 +39,7 @@ class Rendering:
     body: bytes
     media_type: str
     headers: tuple[tuple[str, str], ...]
-    parameters: dict  # the query's parameters, for the journal
+    parameters: tuple  # the query's parameters, for the journal (journal.frozen_parameters: not tracked)
     warnings: tuple[str, ...]  # validation problems, for the journal
 
     @_once
