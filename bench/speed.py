@@ -215,11 +215,14 @@ def throughput(mock, baseline, connections: list[int], seconds: float, load_core
                   + (f"  non-2xx 4xx={r['status_4xx']} 5xx={r['status_5xx']}" if r["status_4xx"] or r["status_5xx"] else "")
                   + ("  (paths wrapped: some collections repeated)" if r.get("wrapped") else ""), flush=True)
     base = {row["connections"]: row for row in rows if row["mode"] == "baseline"}
+    floors = {(row["mode"].removeprefix("floor-"), row["connections"]): row for row in rows if row["mode"] in FLOOR_MODES}
     for row in rows:
         b = base.get(row["connections"])
         row["ratio"] = round(row["rps"] / b["rps"], 3) if b and b["rps"] else None
         row["cpu_ratio"] = (round(b["cpu_us_per_request"] / row["cpu_us_per_request"], 3)
                             if b and b["cpu_us_per_request"] and row["cpu_us_per_request"] else None)
+        floor = floors.get((row["mode"], row["connections"]))  # the mock's row against the floor's
+        row["of_floor"] = round(row["rps"] / floor["rps"], 3) if floor and floor["rps"] else None
     return rows
 
 
@@ -372,9 +375,11 @@ def main(argv: list[str] | None = None) -> int:
 
     if rows:
         print("\nThroughput, one Elastic Path usages page (25 items); ratio = req/s / baseline req/s at the same connections")
-        print(table(["mode", "conns", "req/s", "ratio", "p50 ms", "p99 ms", "CPU us/req", "CPU ratio", "noise"],
+        print(table(["mode", "conns", "req/s", "ratio", "p50 ms", "p99 ms", "CPU us/req", "CPU ratio", "of floor", "noise"],
                     [[r["mode"], r["connections"], r["rps"], r["ratio"], r["p50_ms"], r["p99_ms"], r["cpu_us_per_request"],
-                      r["cpu_ratio"], f"{r['noise']:.0%}"] for r in rows], "lrrrrrrrr"))
+                      r["cpu_ratio"], r.get("of_floor") or "", f"{r['noise']:.0%}"] for r in rows], "lrrrrrrrrr"))
+        if any(r.get("of_floor") for r in rows):
+            print("of floor = req/s / the floor's req/s in the same mode (bench/floor_app.py: the least pure-Python work)")
     if big:
         print(f"\n{big['size']:,} items: cold = first request; ready = seconds until a 503'd query answers 200; warm = "
               f"distinct Hosts after. RSS idle {big['rss_idle_mb']} MB, peak {big['rss_peak_mb']} MB, end {big['rss_end_mb']} MB")
