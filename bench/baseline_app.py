@@ -57,7 +57,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
     os.environ["BENCH_BODIES"] = os.path.abspath(args.bodies)
-    # The same settings as `mockserver serve` (mockserver/cli.py): auto loop (uvloop), auto http (httptools).
+    # auto loop (uvloop), auto http (httptools): the fastest bare Starlette on these settings (`mockserver serve`
+    # runs on asyncio's loop by default, for its tail latency: cli.py --loop).
     uvicorn.run("bench.baseline_app:app_from_env", factory=True, host=args.host, port=args.port,
                 workers=args.workers, log_level="warning", loop="auto", http="auto", access_log=False)
 

@@ -127,7 +127,7 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=9001)
     args = parser.parse_args()
-    # The same settings as `mockserver serve` and the baseline: auto loop (uvloop), auto http (httptools).
+    # The baseline's settings: auto loop (uvloop), auto http (httptools).
     uvicorn.run(FloorApp(), host=args.host, port=args.port, log_level="warning", loop="auto", http="auto",
                 access_log=False)
 

@@ -53,7 +53,7 @@ def pin_self(cores: list[int]) -> None:
         os.sched_setaffinity(0, set(cores))
 
 
-def mock_argv(port: int, seed: int = 0, size: int | None = None, workers: int = 1) -> list[str]:
+def mock_argv(port: int, seed: int = 0, size: int | None = None, workers: int = 1, loop: str | None = None) -> list[str]:
     script = BIN / "mockserver"
     # BENCH_PYTHON_M=1: `python -m mockserver` from this checkout (a copy of the tree measures itself,
     # not the package the venv's script imports)
@@ -64,6 +64,8 @@ def mock_argv(port: int, seed: int = 0, size: int | None = None, workers: int = 
         argv += ["--size", str(size)]
     if workers > 1:
         argv += ["--workers", str(workers)]
+    if loop:
+        argv += ["--loop", loop]
     return argv
 
 

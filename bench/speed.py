@@ -338,6 +338,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-rss", action="store_true")
     parser.add_argument("--rss-seconds", type=float, default=300.0)
     parser.add_argument("--startup-runs", type=int, default=5)
+    parser.add_argument("--loop", choices=("asyncio", "uvloop"), default=None,
+                        help="the mock's event loop (mockserver serve --loop; the baseline and the floor run on uvloop)")
     parser.add_argument("--floor", action="store_true",
                         help="also measure bench/floor_app.py (the least pure-Python work for the same page)")
     args = parser.parse_args(argv)
@@ -351,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
 
     rows: list[dict] = []
     if not args.skip_throughput:
-        with mock_server(server_cores) as mock, tempfile.TemporaryDirectory() as tmp:
+        with mock_server(server_cores, loop=args.loop) as mock, tempfile.TemporaryDirectory() as tmp:
             status, body, media = fetch(mock.port, PAGE)
             if status != 200:
                 raise SystemExit(f"bench.speed: {PAGE} answered {status}: {body[:200]!r}")

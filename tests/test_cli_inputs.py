@@ -67,6 +67,7 @@ def files(tmp_path_factory) -> Path:
     (["serve", "--fixtures", "{d}/missing.yaml"], ["--fixtures", "does not exist"]),
     (["routes", "--spec", "{d}/broken.yaml"], ["broken.yaml", "not valid YAML"]),
     (["serve", "--bogus"], ["--bogus"]),
+    (["serve", "--loop", "tokio"], ["--loop", "asyncio", "uvloop"]),
 ])
 def test_cli_input_errors_are_one_line_exit_2(files, args, words):
     """In-process (CliRunner), for speed; the subprocess test below shows the same on a real run."""
@@ -254,3 +255,13 @@ def test_access_log_is_off_by_default_and_on_with_the_flag():
     finally:
         err = loud.stop()
     assert "auth=Token ***" in err and SECRET not in err
+
+
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+def test_both_event_loops_serve(loop):
+    """`--loop` (README: Benchmarks): asyncio's loop by default for its tail latency, uvloop on request."""
+    server = Server("--loop", loop)
+    try:
+        assert server.get("/v1/discount-codes?limit=2", headers={"Authorization": "Bearer t"}).status_code == 200
+    finally:
+        server.stop()
