@@ -3,7 +3,7 @@
 The pipeline is a pure function of the request, so its answer is cached (responses.py). A cache
 hit still went through the middleware stack, routing (a regular expression per route until one
 matches), a `Request` and the endpoint: 40 us of the 100 a repeated request cost, more than the
-work. This outermost ASGI layer keeps what was sent for a request (status, the raw headers as
+work. This layer, in front of Starlette (app.MockApp), keeps what was sent for a request (status, the raw headers as
 they left CORS, the body) under everything that can change it: path, query string and every
 header (credentials, `Accept`, `Accept-Encoding`, `If-None-Match`, `Origin`). The same request
 again is sent those bytes, and journaled exactly as the endpoint journals it.
