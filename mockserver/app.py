@@ -375,9 +375,7 @@ class MockApp(Starlette):
     fast = None
 
     async def __call__(self, scope, receive, send) -> None:
-        if self.fast is not None:
-            return await self.fast(scope, receive, send)
-        await Starlette.__call__(self, scope, receive, send)
+        await (self.fast or self.starlette)(scope, receive, send)
 
     async def starlette(self, scope, receive, send) -> None:
         await Starlette.__call__(self, scope, receive, send)
