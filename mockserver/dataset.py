@@ -7,9 +7,9 @@ data; the caches only save work.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from typing import Any, Iterable
 
 from . import fastpath
@@ -452,6 +452,12 @@ class Collection:
     size: int
     scenario: str = ""
     merged: list | None = None  # generated and pinned items, in order (only when records are pinned)
+    # the path parameters as a cache key: computed here, read by every item and page (a
+    # cached_property takes a lock on its first read in Python 3.11: 2 us a request)
+    params_items: tuple = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "params_items", tuple(sorted(self.params.items())))  # frozen: past __setattr__
 
     def __len__(self) -> int:
         return self.size
@@ -469,10 +475,6 @@ class Collection:
     def arithmetic(self) -> bool:
         """Whether cycle fields here follow their cycle (pins and edge data do not)."""
         return self.merged is None and self.scenario != "edge"
-
-    @cached_property
-    def params_items(self) -> tuple:
-        return tuple(sorted(self.params.items()))
 
     def item(self, index: int) -> dict:
         if self.merged is not None:
