@@ -2,9 +2,9 @@
 
     python -m bench.speed [--seconds 5] [--connections 16,64] [--skip-throughput] [--skip-million]
                           [--skip-rss] [--rss-seconds 300] [--million-size 1000000] [--startup-runs 5]
-                          [--floor]
+                          [--floor] [--loop asyncio|uvloop]
 
-1. **Throughput** of one Elastic Path usages page (25 items) at 16 and 64 connections, four ways,
+1. **Throughput** of one Elastic Path usages page (25 items) at 16 and 64 connections, five ways,
    each run next to the others in the same minute:
    - `baseline`: the bare Starlette app (baseline_app.py) answering the mock's bytes;
    - `repeat`: the same request again and again (the mock's response cache answers);
@@ -164,10 +164,11 @@ class Paths:
         return paths
 
 
-def collection_run(mock, paths: Paths, connections: int, seconds: float, load_cores, server_cores) -> dict:
+def collection_run(server, paths: list[str], connections: int, seconds: float, load_cores, server_cores) -> dict:
+    """wrk over new-collection paths, with the server's CPU per request and the cores' noise."""
     wait_for_quiet(server_cores + load_cores, max_wait=3.0)
-    with Interference(mock, server_cores, load_cores) as noise:
-        result = run_paths(mock.base_url, paths.take(), connections, seconds, load_cores)
+    with Interference(server, server_cores, load_cores) as noise:
+        result = run_paths(server.base_url, paths, connections, seconds, load_cores)
     return result | {"noise": round(noise.fraction, 3),
                      "cpu_us_per_request": round(noise.server_cpu_seconds / result["requests"] * 1e6, 1)
                      if result["requests"] else None}
@@ -197,15 +198,11 @@ def throughput(mock, baseline, connections: list[int], seconds: float, load_core
                 r = quiet_run(floor, "/floor/warm/promo-15/SUMMER25?page[limit]=25", n, seconds, load_cores, server_cores,
                               "wrk", retries, distinct=True)
             elif mode == "floor-new-collection":
-                wait_for_quiet(server_cores + load_cores, max_wait=3.0)
-                with Interference(floor, server_cores, load_cores) as noise:
-                    r = run_paths(floor.base_url, floor_paths(paths.take()), n, seconds, load_cores)
-                r |= {"noise": round(noise.fraction, 3),
-                      "cpu_us_per_request": round(noise.server_cpu_seconds / r["requests"] * 1e6, 1) if r["requests"] else None}
+                r = collection_run(floor, floor_paths(paths.take()), n, seconds, load_cores, server_cores)
             elif mode == "baseline":
                 r = quiet_run(baseline, "/baseline/ep-usages.first", n, seconds, load_cores, server_cores, "wrk", retries)
             elif mode == "new-collection":
-                r = collection_run(mock, paths, n, seconds, load_cores, server_cores)
+                r = collection_run(mock, paths.take(), n, seconds, load_cores, server_cores)
             else:
                 r = quiet_run(mock, PAGE, n, seconds, load_cores, server_cores, "wrk", retries,
                               distinct=mode == "pipeline", new_token=mode == "new-token")
