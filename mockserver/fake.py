@@ -875,9 +875,17 @@ def _format_lines(style: str, fmt: Callable[[int], str], k: Callable[[Any], str]
 
 def _time_of(name: str, k: Callable[[Any], str]) -> str:
     """`ctx.time_of(name)`, its first test inlined (a field of this object, the usual case); a time
-    of this object generated earlier that cannot be omitted or null is simply `_t[name]`."""
+    of this object generated earlier that cannot be omitted or null is simply `_t[name]`, and one of
+    an enclosing object inlined in the same source (a usage's `meta.timestamps.updated_at` after its
+    `used_on`) is read from that object's saved times: the method call was 1 us of a 17 us item."""
     if name in getattr(k, "sure", ()):
         return f"_t[{k(name)}]"
+    if getattr(k, "fields", None) is not None and name not in k.fields:
+        for times, _, sure, fields in reversed(k.enclosing):  # an enclosing object inlined here, as time_of walks them
+            if name in sure:
+                return f"{times}[{k(name)}]"
+            if fields is None or name in fields:  # not known here, or maybe omitted there: ask at run time
+                break
     return f"(_c.time_of({k(name)}) if _t.get({k(name)}) is None or _o.get({k(name)}) is None else _t[{k(name)}])"
 
 
@@ -970,6 +978,10 @@ class _Names:
         self.namespace, self.names, self.count = namespace, {}, 0
         self.labels: set | None = set()  # labels of the expressions inlined in the statement at hand
         self.sure: set = set()  # times of the object at hand already in `_t`, never omitted or None
+        self.fields: frozenset | None = None  # the field names of the object at hand (None: not known here)
+        # The enclosing objects inlined in this source, innermost last: (its times' local, its
+        # fields' local, its sure times when the inner object began, its field names)
+        self.enclosing: list[tuple[str, str, frozenset, frozenset | None]] = []
 
     def __call__(self, value: Any) -> str:
         if type(value) in (int, float, bool, str) and value == value:  # literals print exactly (not NaN/inf)
@@ -992,6 +1004,8 @@ def _object_lines(fields: list, binds: list, compiler: "SchemaCompiler", printed
     d = k.fresh()
     so, st, sb, push = f"_so{d}", f"_st{d}", f"_sb{d}", f"_push{d}"
     enclosing_sure, k.sure = k.sure, set()
+    k.enclosing.append((st, so, frozenset(enclosing_sure), k.fields))
+    enclosing_fields, k.fields = k.fields, frozenset(name for name, _, _ in fields)
     lines = [f"{so}, {st} = _c.obj, _c.times", f"{push} = {so} or {st}", f"if {push}:",
              f"    _c.outer.append(({so}, {st}))", "_c.obj = _o = {}", "_c.times = _t = {}"]
     if binds:
@@ -1016,7 +1030,8 @@ def _object_lines(fields: list, binds: list, compiler: "SchemaCompiler", printed
     lines += [f"if {push}:", "    _c.outer.pop()", f"_c.obj = _o = {so}", f"_c.times = _t = {st}"]
     if binds:
         lines.append(f"_c.bound = {sb}")
-    k.sure = enclosing_sure
+    k.sure, k.fields = enclosing_sure, enclosing_fields
+    k.enclosing.pop()
     return lines
 
 
