@@ -1,4 +1,4 @@
-"""`python -m bench.speed` (`make speed`): the figures of issue 10, side by side with the baseline.
+"""`python -m bench.speed` (from the venv: `.venv/bin/python -m bench.speed`): the figures of issue 10, side by side with the baseline.
 
     python -m bench.speed [--seconds 5] [--connections 16,64] [--skip-throughput] [--skip-million]
                           [--skip-rss] [--rss-seconds 300] [--million-size 1000000] [--startup-runs 5]

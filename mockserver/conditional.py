@@ -9,15 +9,18 @@ different content coding must; `If-None-Match` with either tag matches.
 from __future__ import annotations
 
 import gzip
-import hashlib
+
+import xxhash
 
 MIN_GZIP_BYTES = 1000  # below this, gzip saves too little to be worth the CPU (GZipMiddleware's rule too)
 GZIP_LEVEL = 6
 
 
 def etag_of(body: bytes) -> str:
-    """A validator, not a signature: SHA-1 runs in hardware here (38 us for 65 KB; BLAKE2b 99 us)."""
-    return '"' + hashlib.sha1(body, usedforsecurity=False).hexdigest()[:24] + '"'
+    """A validator, not a signature, so a fast non-cryptographic hash of 128 bits: XXH3 takes
+    0.2 us for a 10 KB page and 1 us for 65 KB, where SHA-1 took 6 and 38 (a twentieth of a
+    cache miss's CPU) and BLAKE2b 14 and 99."""
+    return '"' + xxhash.xxh3_128_hexdigest(body) + '"'
 
 
 def gzipped(body: bytes) -> bytes:
