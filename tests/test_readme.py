@@ -66,6 +66,7 @@ SKIP = {
     r"^make test( TEST_WORKERS=\d+| ARGS='[^']*')*$": "this test runs inside `make test`",
     r"^make (bench|soak|fuzz)$": "long-running; tests/test_bench_smoke.py checks the harness",
     r"^python -m bench\.items$": "a minute of measurement; tests/test_bench_smoke.py runs it on 30 items",
+    r"^python -m bench\.speed ": "minutes to an hour of measurement; tests/test_bench_smoke.py checks its paths and its floor app",
     r"^apt-get install": "installs a system package",
     r"^mockserver serve: Invalid value": None,  # an output line, checked by test_the_error_example_is_what_the_cli_prints
 }
