@@ -22,7 +22,8 @@ from hashlib import blake2b
 from struct import Struct
 
 import orjson
-import xxhash
+
+from mockserver.conditional import etag_of
 
 _WORDS = Struct("<8Q")
 _NOW_MS = 1_767_225_600_000  # a fixed "now" (2026-01-01), as the mock serves with a pinned clock
@@ -114,7 +115,7 @@ class FloorApp:
 
     @staticmethod
     async def _send(send, status: int, body: bytes) -> None:
-        etag = b'"' + xxhash.xxh3_128_hexdigest(body).encode() + b'"'  # the mock's ETag (conditional.py)
+        etag = etag_of(body).encode()  # the mock's own ETag
         await send({"type": "http.response.start", "status": status,
                     "headers": [(b"etag", etag), (b"content-length", str(len(body)).encode()),
                                 (b"content-type", b"application/json")]})

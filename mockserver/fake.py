@@ -881,7 +881,7 @@ def _time_of(name: str, k: Callable[[Any], str]) -> str:
     if name in getattr(k, "sure", ()):
         return f"_t[{k(name)}]"
     if getattr(k, "fields", None) is not None and name not in k.fields:
-        for times, _, sure, fields in reversed(k.enclosing):  # an enclosing object inlined here, as time_of walks them
+        for times, sure, fields in reversed(k.enclosing):  # an enclosing object inlined here, as time_of walks them
             if name in sure:
                 return f"{times}[{k(name)}]"
             if fields is None or name in fields:  # not known here, or maybe omitted there: ask at run time
@@ -980,8 +980,8 @@ class _Names:
         self.sure: set = set()  # times of the object at hand already in `_t`, never omitted or None
         self.fields: frozenset | None = None  # the field names of the object at hand (None: not known here)
         # The enclosing objects inlined in this source, innermost last: (its times' local, its
-        # fields' local, its sure times when the inner object began, its field names)
-        self.enclosing: list[tuple[str, str, frozenset, frozenset | None]] = []
+        # sure times when the inner object began, its field names)
+        self.enclosing: list[tuple[str, frozenset, frozenset | None]] = []
 
     def __call__(self, value: Any) -> str:
         if type(value) in (int, float, bool, str) and value == value:  # literals print exactly (not NaN/inf)
@@ -1004,7 +1004,7 @@ def _object_lines(fields: list, binds: list, compiler: "SchemaCompiler", printed
     d = k.fresh()
     so, st, sb, push = f"_so{d}", f"_st{d}", f"_sb{d}", f"_push{d}"
     enclosing_sure, k.sure = k.sure, set()
-    k.enclosing.append((st, so, frozenset(enclosing_sure), k.fields))
+    k.enclosing.append((st, frozenset(enclosing_sure), k.fields))
     enclosing_fields, k.fields = k.fields, frozenset(name for name, _, _ in fields)
     lines = [f"{so}, {st} = _c.obj, _c.times", f"{push} = {so} or {st}", f"if {push}:",
              f"    _c.outer.append(({so}, {st}))", "_c.obj = _o = {}", "_c.times = _t = {}"]

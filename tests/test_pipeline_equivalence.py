@@ -144,7 +144,8 @@ def _digest(response, former_tags: dict[str, str]) -> str:
         name, value = k.decode("latin-1"), v.decode("latin-1")
         if name.lower() == "etag":
             bare = value.strip('"')
-            value = '"' + former_tags[bare.removesuffix("-gzip")] + bare[len(bare.removesuffix("-gzip")):] + '"'
+            base = bare.removesuffix("-gzip")
+            value = '"' + former_tags[base] + bare[len(base):] + '"'
         headers.append((name, value))
     text = json.dumps([response.status_code, headers, hashlib.sha256(response.content).hexdigest()])
     return hashlib.sha256(text.encode()).hexdigest()[:20]
